@@ -1,0 +1,77 @@
+//! Apogee's REST API: `/api/info` and `/api/v1/*` with Rocket.Chat's paths, shapes and errors,
+//! documented by the OpenAPI spec at `/api/v1/openapi.json` and the interactive page `/api/docs`.
+
+mod auth;
+mod auth_api;
+mod error;
+mod info_api;
+mod misc_api;
+mod params;
+mod project;
+mod roles_api;
+mod settings_api;
+mod state;
+mod tags;
+mod users_api;
+mod wire;
+
+pub use auth::Auth;
+pub use error::{ApiError, ApiResult};
+pub use info_api::RC_VERSION;
+pub use state::AppState;
+
+use poem::{Endpoint, IntoEndpoint, Route};
+use poem_openapi::OpenApiService;
+
+/// Largest request body accepted (Rocket.Chat's default JSON limit is generous; uploads come later).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+type Apis = (
+    info_api::InfoApi,
+    auth_api::AuthApi,
+    users_api::UsersApi,
+    roles_api::RolesApi,
+    roles_api::PermissionsApi,
+    settings_api::SettingsApi,
+    misc_api::MiscApi,
+);
+
+fn service(state: &AppState) -> OpenApiService<Apis, ()> {
+    let s = || state.clone();
+    OpenApiService::new(
+        (
+            info_api::InfoApi { state: s() },
+            auth_api::AuthApi { state: s() },
+            users_api::UsersApi { state: s() },
+            roles_api::RolesApi { state: s() },
+            roles_api::PermissionsApi { state: s() },
+            settings_api::SettingsApi { state: s() },
+            misc_api::MiscApi { state: s() },
+        ),
+        "Apogee REST API (Rocket.Chat 8.5 compatible)",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Rocket.Chat's REST API as Apogee serves it. Log in with `POST /api/v1/login`, then send \
+         `X-User-Id` and `X-Auth-Token` on every authenticated call. Errors are \
+         `{\"success\":false,\"error\":\"...\",\"errorType\":\"...\"}`.",
+    )
+}
+
+/// The OpenAPI document as pretty JSON (what `apogee openapi` prints and `openapi/openapi.json` holds).
+pub fn openapi_json(state: &AppState) -> String {
+    service(state).spec()
+}
+
+/// Every HTTP route of the REST API, with the wire rules applied (JSON errors everywhere, exact
+/// `Content-Type`, no-cache headers, CORS preflight, body size limit, panic catcher).
+pub fn routes(state: AppState) -> impl Endpoint {
+    let api = service(&state);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let inner = Route::new()
+        .at("/api/v1/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .nest("/", api.into_endpoint());
+    wire::apply(inner, state)
+}

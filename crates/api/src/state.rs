@@ -1,0 +1,15 @@
+//! What every handler needs, handed to the API structs (no global state).
+
+use apogee_users::Users;
+use apogee_users::stats::InstanceInfo;
+
+/// Shared services and facts of one running server.
+#[derive(Clone)]
+pub struct AppState {
+    /// Accounts, roles, permissions, settings.
+    pub users: Users,
+    /// Version and timing facts for `/api/info` and statistics.
+    pub instance: InstanceInfo,
+    /// Public base URL (`ROOT_URL`), without trailing slash.
+    pub root_url: String,
+}

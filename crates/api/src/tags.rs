@@ -1,0 +1,24 @@
+//! OpenAPI tags: one per Rocket.Chat namespace.
+
+use poem_openapi::Tags;
+
+/// Groups of operations in the API docs.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Server information.
+    Server,
+    /// Logging in and out.
+    Authentication,
+    /// `users.*`.
+    Users,
+    /// `roles.*`.
+    Roles,
+    /// `permissions.*`.
+    Permissions,
+    /// `settings.*`.
+    Settings,
+    /// `statistics.*`.
+    Statistics,
+    /// `spotlight`, `directory`.
+    Search,
+}

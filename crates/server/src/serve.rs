@@ -1,0 +1,178 @@
+//! Wiring and serving.
+
+use crate::{Config, DeployEnv};
+use apogee_api::AppState;
+use apogee_core::names::setting;
+use apogee_core::{Error, Result, Timestamp};
+use apogee_storage::{Db, DbOptions};
+use apogee_users::stats::InstanceInfo;
+use apogee_users::{HashCost, Settings, Users, UsersOptions};
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Opens the database (migrating it) and builds the accounts service.
+pub async fn open_services(config: &Config, env: &DeployEnv) -> Result<Users> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            Error::internal(format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+    }
+    let db = Db::open(
+        &url,
+        &DbOptions {
+            max_connections: config.database.max_connections,
+            sqlite_synchronous: config.database.sqlite_synchronous.clone(),
+        },
+    )
+    .await?;
+    let root_url = config.root_url();
+    let settings = Settings::load(
+        db.clone(),
+        &[(setting::SITE_URL, Value::String(root_url.clone()))],
+    )
+    .await?;
+    Users::new(
+        db,
+        settings,
+        UsersOptions {
+            hash_cost: HashCost {
+                memory_kib: config.security.argon2_memory_kib,
+                iterations: config.security.argon2_iterations,
+            },
+            create_tokens_for_users: env.create_tokens_for_users,
+            create_tokens_secret: env.create_tokens_secret.clone(),
+            test_mode: env.test_mode,
+            root_url,
+        },
+    )
+}
+
+/// Seeds the database and builds the state every handler shares.
+pub async fn build_state(config: &Config, env: &DeployEnv, users: Users) -> Result<AppState> {
+    let outcome = users.seed(&env.admin, &env.overwrite_settings).await?;
+    if let Some((name, generated)) = outcome.admin_created {
+        match generated {
+            Some(password) => tracing::warn!(
+                "created the admin account: username {name:?}, password {password:?} \
+                 (shown only now; change it with `apogee user passwd {name}`)"
+            ),
+            None => tracing::info!("admin account {name:?} is ready (password from ADMIN_PASS)"),
+        }
+    }
+    let installed_at = users
+        .settings()
+        .one(setting::UNIQUE_ID)
+        .map_or(0, |s| s.updated_at);
+    Ok(AppState {
+        users,
+        instance: InstanceInfo {
+            version: apogee_api::RC_VERSION.into(),
+            started_at: Timestamp::now().millis(),
+            installed_at,
+        },
+        root_url: config.root_url(),
+    })
+}
+
+/// A server running in the background (tests, and `main` which waits on it).
+pub struct Running {
+    /// The address it listens on (the real port when the config said `:0`).
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    users: Users,
+}
+
+impl Running {
+    /// The accounts service (tests use it to reach the database directly).
+    pub fn users(&self) -> &Users {
+        &self.users
+    }
+
+    /// Stops accepting, lets in-flight requests finish, closes the database.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+        self.users.db().clone().close().await;
+    }
+
+    /// Waits until the server stops (after a signal).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let r = self.task.await.map_err(std::io::Error::other)?;
+        self.users.db().clone().close().await;
+        r
+    }
+}
+
+/// Opens everything, binds the listener and serves in the background. With `signals`, SIGINT and
+/// SIGTERM stop the server gracefully.
+pub async fn start(config: &Config, env: &DeployEnv, signals: bool) -> Result<Running> {
+    let users = open_services(config, env).await?;
+    let state = build_state(config, env, users.clone()).await?;
+    let acceptor = TcpListener::bind(config.listen.clone())
+        .into_acceptor()
+        .await
+        .map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .ok_or_else(|| Error::internal("listener has no address"))?;
+    let app = apogee_api::routes(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            if signals {
+                tokio::select! {
+                    _ = rx => {}
+                    _ = shutdown_signal() => {}
+                }
+            } else {
+                let _ = rx.await;
+            }
+        };
+        Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))
+            .await
+    });
+    Ok(Running {
+        addr,
+        stop: Some(tx),
+        task,
+        users,
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,11 @@
+//! sea-orm entities, one module per table. Plain `Model` structs are what other crates see.
+
+pub mod login_token;
+pub mod permission;
+pub mod role;
+pub mod room;
+pub mod setting;
+pub mod statistics;
+pub mod trash;
+pub mod user;
+pub mod user_role;

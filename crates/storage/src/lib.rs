@@ -1,0 +1,16 @@
+//! Apogee's storage: sea-orm entities, the queries the domain crates need, and the database
+//! connection. SQLite (bundled, WAL, one serialized writer) by default; PostgreSQL when the URL says
+//! `postgres://`. Only this crate and `apogee-migrations` touch sea-orm.
+
+mod db;
+pub mod entity;
+mod errors;
+pub mod repo;
+
+pub use db::{Backend, Db, DbOptions, create_postgres_database};
+pub use entity::{
+    login_token::Model as LoginToken, permission::Model as Permission, role::Model as Role,
+    room::Model as Room, setting::Model as Setting, statistics::Model as StatisticsRow,
+    user::Model as User,
+};
+pub use repo::Page;

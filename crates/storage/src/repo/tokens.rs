@@ -1,0 +1,80 @@
+//! Login tokens and personal access tokens (hashes only).
+
+use crate::entity::login_token;
+use crate::errors::db_err;
+use crate::{Db, LoginToken};
+use apogee_core::Result;
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+
+/// Token kind of a login (resume) token.
+pub const KIND_LOGIN: &str = "login";
+/// Token kind of a personal access token.
+pub const KIND_PAT: &str = "personalAccessToken";
+
+/// Stores a new token.
+pub async fn insert(db: &Db, t: LoginToken) -> Result<()> {
+    login_token::Entity::insert(t.into_active_model())
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// The token with this hash.
+pub async fn by_hash(db: &Db, hashed: &str) -> Result<Option<LoginToken>> {
+    login_token::Entity::find_by_id(hashed.to_owned())
+        .one(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// Deletes one token; `true` when it existed.
+pub async fn delete(db: &Db, hashed: &str) -> Result<bool> {
+    let r = login_token::Entity::delete_by_id(hashed.to_owned())
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    Ok(r.rows_affected > 0)
+}
+
+/// Deletes all tokens of a user of one kind (or of every kind when `kind` is `None`).
+pub async fn delete_all(db: &Db, user_id: &str, kind: Option<&str>) -> Result<u64> {
+    let mut q = login_token::Entity::delete_many().filter(login_token::Column::UserId.eq(user_id));
+    if let Some(k) = kind {
+        q = q.filter(login_token::Column::Kind.eq(k));
+    }
+    Ok(q.exec(db.write()).await.map_err(db_err)?.rows_affected)
+}
+
+/// A user's personal access tokens, oldest first.
+pub async fn personal(db: &Db, user_id: &str) -> Result<Vec<LoginToken>> {
+    login_token::Entity::find()
+        .filter(login_token::Column::UserId.eq(user_id))
+        .filter(login_token::Column::Kind.eq(KIND_PAT))
+        .order_by_asc(login_token::Column::CreatedAt)
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// Deletes a user's personal access token by name; `true` when it existed.
+pub async fn delete_personal(db: &Db, user_id: &str, name: &str) -> Result<bool> {
+    let r = login_token::Entity::delete_many()
+        .filter(login_token::Column::UserId.eq(user_id))
+        .filter(login_token::Column::Kind.eq(KIND_PAT))
+        .filter(login_token::Column::Name.eq(name))
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    Ok(r.rows_affected > 0)
+}
+
+/// Removes expired login tokens (housekeeping).
+pub async fn delete_expired(db: &Db, now: i64) -> Result<u64> {
+    let r = login_token::Entity::delete_many()
+        .filter(login_token::Column::ExpiresAt.lt(now))
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    Ok(r.rows_affected)
+}

@@ -1,0 +1,23 @@
+//! Apogee's schema migrations. This is frozen history: a migration, once released, never changes and
+//! never imports today's entities (that would silently rewrite the past). New needs get new migrations.
+//!
+//! Conventions for the whole schema: ids are TEXT (Meteor 17-char ids, or Rocket.Chat's fixed names);
+//! times are BIGINT milliseconds since the epoch; every table of client-visible records has
+//! `updated_at` (Rocket.Chat's `_updatedAt`), and deletions that sync endpoints must report are
+//! recorded in `trash`.
+
+use sea_orm_migration::prelude::*;
+
+pub use sea_orm_migration::MigratorTrait;
+
+mod m20261129_000001_foundation;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_foundation::Migration)]
+    }
+}

@@ -189,3 +189,14 @@ fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// Drops a database made by [`create_postgres_database`] (tests only).
+pub async fn drop_postgres_database(base_url: &str, name: &str) -> Result<()> {
+    use sea_orm::ConnectionTrait;
+    let conn = Database::connect(base_url).await.map_err(db_err)?;
+    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .map_err(db_err)?;
+    let _ = conn.close().await;
+    Ok(())
+}

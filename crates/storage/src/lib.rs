@@ -7,7 +7,7 @@ pub mod entity;
 mod errors;
 pub mod repo;
 
-pub use db::{Backend, Db, DbOptions, create_postgres_database};
+pub use db::{Backend, Db, DbOptions, create_postgres_database, drop_postgres_database};
 pub use entity::{
     login_token::Model as LoginToken, permission::Model as Permission, role::Model as Role,
     room::Model as Room, setting::Model as Setting, statistics::Model as StatisticsRow,

@@ -19,3 +19,23 @@ pub struct Page {
     /// `(field, ascending)` pairs with Rocket.Chat field names (`username`, `createdAt`, ...).
     pub sort: Vec<(String, bool)>,
 }
+
+/// A case-folded `LIKE '%text%'` pattern in which the user's text matches literally (its `%`, `_`
+/// and the escape character itself are escaped).
+pub(crate) fn contains_pattern(text: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '!' | '%' | '_') {
+            p.push('!');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    sea_orm::sea_query::LikeExpr::new(p).escape('!')
+}
+
+/// The LIMIT for a page: SQLite rejects OFFSET without LIMIT, so "no limit" is the largest one.
+pub(crate) fn limit_of(count: Option<u64>) -> u64 {
+    count.unwrap_or(i64::MAX as u64)
+}

@@ -50,20 +50,12 @@ pub async fn total_messages(db: &Db) -> Result<i64> {
 pub async fn search_public(db: &Db, text: &str, page: &crate::Page) -> Result<(Vec<Room>, u64)> {
     use sea_orm::sea_query::{Expr, ExprTrait, Func};
     use sea_orm::{QueryOrder, QuerySelect};
-    let pattern = format!(
-        "%{}%",
-        text.to_lowercase()
-            .chars()
-            .filter(|c| !matches!(c, '%' | '_' | '\\'))
-            .collect::<String>()
-    );
+    let pattern = super::contains_pattern(text);
     let base = room::Entity::find()
         .filter(room::Column::T.eq("c"))
         .filter(Expr::expr(Func::lower(Expr::col(room::Column::Name))).like(pattern));
     let total = base.clone().count(db.read()).await.map_err(db_err)?;
     let mut q = base.order_by_asc(room::Column::Name).offset(page.offset);
-    if let Some(c) = page.count {
-        q = q.limit(c);
-    }
+    q = q.limit(super::limit_of(page.count));
     Ok((q.all(db.read()).await.map_err(db_err)?, total))
 }

@@ -33,8 +33,6 @@ pub async fn list(db: &Db, offset: u64, count: Option<u64>) -> Result<(Vec<Stati
     let mut q = statistics::Entity::find()
         .order_by_desc(statistics::Column::CreatedAt)
         .offset(offset);
-    if let Some(c) = count {
-        q = q.limit(c);
-    }
+    q = q.limit(super::limit_of(count));
     Ok((q.all(db.read()).await.map_err(db_err)?, total))
 }

@@ -221,9 +221,7 @@ pub async fn in_role(db: &Db, role: &str, page: &Page) -> Result<(Vec<User>, u64
         .filter(user_role::Column::RoleId.eq(role))
         .order_by_asc(user_role::Column::UserId)
         .offset(page.offset);
-    if let Some(c) = page.count {
-        q = q.limit(c);
-    }
+    q = q.limit(super::limit_of(page.count));
     let ids: Vec<String> = q
         .all(db.read())
         .await
@@ -251,7 +249,7 @@ pub struct UserFilter {
 pub async fn list(db: &Db, filter: &UserFilter, page: &Page) -> Result<(Vec<User>, u64)> {
     let mut cond = Condition::all();
     if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let pattern = super::contains_pattern(text);
         cond = cond.add(
             Condition::any()
                 .add(user::Column::UsernameLower.like(pattern.clone()))
@@ -285,18 +283,8 @@ pub async fn list(db: &Db, filter: &UserFilter, page: &Page) -> Result<(Vec<User
     q = q
         .order_by_asc(user::Column::UsernameLower)
         .offset(page.offset);
-    if let Some(c) = page.count {
-        q = q.limit(c);
-    }
+    q = q.limit(super::limit_of(page.count));
     Ok((q.all(db.read()).await.map_err(db_err)?, total))
-}
-
-/// Drops LIKE wildcards from user text: searched text must match literally, and the engines disagree
-/// on default escape characters.
-fn escape_like(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
-        .collect()
 }
 
 /// Counts for statistics: (all, active, by type user/bot/app, online, away, busy, offline).

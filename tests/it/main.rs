@@ -1,0 +1,8 @@
+//! Black-box tests over real HTTP against a real server and database.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod auth;
+mod roles;
+mod settings;
+mod users;
+mod wire;

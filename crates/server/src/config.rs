@@ -22,7 +22,7 @@ macro_rules! section {
 
         impl $name {
             /// Each field's key and doc lines, in declaration order.
-            pub fn docs() -> Vec<(&'static str, Vec<&'static str>)> {
+            pub fn docs() -> Vec<FieldDoc> {
                 vec![ $( (stringify!($field), vec![$($doc),*]) ),* ]
             }
         }
@@ -71,8 +71,11 @@ section! {
     }
 }
 
+/// A key and its doc lines.
+type FieldDoc = (&'static str, Vec<&'static str>);
+
 /// The tables below the top level, with their field docs.
-fn tables() -> Vec<(&'static str, Vec<(&'static str, Vec<&'static str>)>)> {
+fn tables() -> Vec<(&'static str, Vec<FieldDoc>)> {
     vec![
         ("database", Database::docs()),
         ("security", Security::docs()),
@@ -80,7 +83,7 @@ fn tables() -> Vec<(&'static str, Vec<(&'static str, Vec<&'static str>)>)> {
 }
 
 /// Top-level keys that hold plain values (not tables).
-fn top_keys() -> Vec<(&'static str, Vec<&'static str>)> {
+fn top_keys() -> Vec<FieldDoc> {
     let tables: Vec<&str> = tables().iter().map(|t| t.0).collect();
     Config::docs()
         .into_iter()
@@ -146,7 +149,7 @@ impl Config {
              # Precedence: defaults < this file < APOGEE_* environment variables\n\
              # (APOGEE_<KEY>, or APOGEE_<TABLE>_<KEY>, e.g. APOGEE_DATABASE_URL).\n",
         );
-        let write = |out: &mut String, table: Option<&toml::Value>, docs: &[(&str, Vec<&str>)]| {
+        let write = |out: &mut String, table: Option<&toml::Value>, docs: &[FieldDoc]| {
             for (key, lines) in docs {
                 out.push('\n');
                 for l in lines {
@@ -267,7 +270,7 @@ mod tests {
         let text = Config::example();
         let parsed: Config = toml::from_str(&text).unwrap();
         assert_eq!(parsed, Config::default());
-        assert!(text.contains("#Address and port"));
+        assert!(text.contains("# Address and port"));
     }
 
     #[test]

@@ -141,7 +141,11 @@ async fn run(cmd: Command, config: Config, deploy: DeployEnv) -> Result<(), Stri
             running.wait().await.map_err(|e| e.to_string())
         }
         Command::Migrate => {
-            apogee::open_services(&config, &deploy).await.map_err(err)?;
+            let users = apogee::open_services(&config, &deploy).await.map_err(err)?;
+            users
+                .seed_catalog(&deploy.overwrite_settings)
+                .await
+                .map_err(err)?;
             println!("database is up to date");
             Ok(())
         }
@@ -170,6 +174,7 @@ async fn user_command(
     deploy: &DeployEnv,
 ) -> apogee_core::Result<()> {
     let users = apogee::open_services(config, deploy).await?;
+    users.seed_catalog(&deploy.overwrite_settings).await?;
     let generate = || apogee_core::random_secret()[..20].to_owned();
     match cmd {
         UserCommand::Add {

@@ -17,7 +17,7 @@ pub struct AdminSeed {
     pub username: Option<String>,
     /// Password (default: random, printed once).
     pub password: Option<String>,
-    /// Email (default `<username>@localhost.localdomain`... left empty when not given).
+    /// Email (none when not given).
     pub email: Option<String>,
 }
 
@@ -35,6 +35,13 @@ impl Users {
         admin: &AdminSeed,
         forced_settings: &[(String, String)],
     ) -> Result<SeedOutcome> {
+        self.seed_catalog(forced_settings).await?;
+        self.seed_admin(admin).await
+    }
+
+    /// The part of seeding that creates no account: roles, permissions, `uniqueID`, forced
+    /// settings and `GENERAL` (what operator commands need before touching accounts).
+    pub async fn seed_catalog(&self, forced_settings: &[(String, String)]) -> Result<()> {
         let db = self.db();
         let now = Timestamp::now().millis();
         for r in BUILTIN_ROLES {
@@ -101,6 +108,12 @@ impl Users {
             },
         )
         .await?;
+        Ok(())
+    }
+
+    /// Creates the first admin unless somebody holds `admin`.
+    pub async fn seed_admin(&self, admin: &AdminSeed) -> Result<SeedOutcome> {
+        let db = self.db();
         let mut outcome = SeedOutcome::default();
         if repo::users::count_in_role(db, role::ADMIN).await? == 0 {
             let username = admin.username.clone().unwrap_or_else(|| "admin".into());

@@ -99,6 +99,12 @@ mod bodies {
         )
         .await
         .err_type("error-user-already-in-role");
+        // The caller's own view changes at once (no stale cached login).
+        let me = s.get("/api/v1/me", Some(&u)).await.ok();
+        assert!(
+            me["roles"].as_array().unwrap().contains(&json!(rid)),
+            "{me}"
+        );
         let info = s
             .get("/api/v1/users.info?username=ivan", Some(&s.admin))
             .await
@@ -143,6 +149,11 @@ mod bodies {
         )
         .await
         .ok();
+        let me = s.get("/api/v1/me", Some(&u)).await.ok();
+        assert!(
+            !me["roles"].as_array().unwrap().contains(&json!(rid)),
+            "{me}"
+        );
         s.post(
             "/api/v1/roles.removeUserFromRole",
             Some(&s.admin),

@@ -137,6 +137,17 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A required parameter, or the missing-property error.
+pub fn required<T>(v: Option<T>, name: &str) -> Result<T, Error> {
+    v.ok_or_else(|| Error::missing_param(name))
+}
+
+/// A required non-blank string parameter, or the missing-property error.
+pub fn required_str(v: Option<String>, name: &str) -> Result<String, Error> {
+    v.filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| Error::missing_param(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,8 @@ use sea_orm::sqlx::sqlite::{
 };
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Which database engine a [`Db`] talks to.
@@ -49,6 +51,7 @@ pub struct Db {
     reader: DatabaseConnection,
     writer: DatabaseConnection,
     backend: Backend,
+    accounts_gen: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -70,6 +73,7 @@ impl Db {
                 reader: conn.clone(),
                 writer: conn,
                 backend: Backend::Postgres,
+                accounts_gen: Arc::default(),
             });
         }
         if !url.starts_with("sqlite:") {
@@ -113,6 +117,7 @@ impl Db {
                 reader: conn.clone(),
                 writer: conn,
                 backend: Backend::Sqlite,
+                accounts_gen: Arc::default(),
             });
         }
         let reader_pool = SqlitePoolOptions::new()
@@ -125,6 +130,7 @@ impl Db {
             reader: SqlxSqliteConnector::from_sqlx_sqlite_pool(reader_pool),
             writer: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool),
             backend: Backend::Sqlite,
+            accounts_gen: Arc::default(),
         })
     }
 
@@ -138,6 +144,17 @@ impl Db {
     /// Applies every pending migration.
     pub async fn migrate(&self) -> Result<()> {
         Migrator::up(&self.writer, None).await.map_err(db_err)
+    }
+
+    /// A counter bumped by every write that can change who a token authenticates as, or what
+    /// that account looks like (users, roles, tokens): caches of authenticated callers compare it.
+    pub fn accounts_generation(&self) -> u64 {
+        self.accounts_gen.load(Ordering::Acquire)
+    }
+
+    /// Marks account data as changed (called by the repository functions that write it).
+    pub(crate) fn accounts_changed(&self) {
+        self.accounts_gen.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The engine behind this handle.

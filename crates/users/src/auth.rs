@@ -234,6 +234,13 @@ impl Users {
             return Err(Error::Unauthorized);
         }
         let hashed = hash_token(token);
+        // Taken before reading, so a write that lands during the read invalidates what we cache.
+        let generation = self.db().accounts_generation();
+        if let Some(auth) = self.inner.auth_cache.get(&hashed, generation)
+            && same(auth.id(), user_id)
+        {
+            return Ok(auth);
+        }
         let row = repo::tokens::by_hash(self.db(), &hashed)
             .await?
             .ok_or(Error::Unauthorized)?;
@@ -253,10 +260,12 @@ impl Users {
         if !account.user.active {
             return Err(Error::Unauthorized);
         }
-        Ok(AuthUser {
+        let auth = AuthUser {
             account,
             token_hash: hashed,
-        })
+        };
+        self.inner.auth_cache.put(&auth, generation);
+        Ok(auth)
     }
 
     /// Removes the token the caller presented.

@@ -4,6 +4,7 @@
 pub mod access;
 mod accounts;
 mod auth;
+mod auth_cache;
 pub mod password;
 mod seed;
 pub mod settings;
@@ -50,6 +51,7 @@ struct Inner {
     passwords: Passwords,
     settings: Settings,
     throttle: LoginThrottle,
+    auth_cache: auth_cache::AuthCache,
     opts: UsersOptions,
 }
 
@@ -64,6 +66,7 @@ impl Users {
                 passwords,
                 settings,
                 throttle: LoginThrottle::default(),
+                auth_cache: auth_cache::AuthCache::default(),
                 opts,
             }),
         })

@@ -44,7 +44,21 @@ impl Users {
     pub async fn seed_catalog(&self, forced_settings: &[(String, String)]) -> Result<()> {
         let db = self.db();
         let now = Timestamp::now().millis();
-        for r in BUILTIN_ROLES {
+        // One read each, so that a start on an existing database costs two queries, not a hundred.
+        let have_roles: Vec<String> = repo::roles::all(db)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        let have_perms: Vec<String> = repo::roles::permissions(db)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        for r in BUILTIN_ROLES
+            .iter()
+            .filter(|r| !have_roles.iter().any(|h| h == r.id))
+        {
             repo::roles::insert_if_missing(
                 db,
                 Role {
@@ -59,7 +73,10 @@ impl Users {
             )
             .await?;
         }
-        for (id, roles) in DEFAULT_PERMISSIONS {
+        for (id, roles) in DEFAULT_PERMISSIONS
+            .iter()
+            .filter(|(id, _)| !have_perms.iter().any(|h| h == id))
+        {
             let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
             repo::roles::seed_permission(db, id, &roles, now).await?;
         }

@@ -106,7 +106,9 @@ pub async fn delete(db: &Db, id: &str) -> Result<()> {
     .exec(&txn)
     .await
     .map_err(db_err)?;
-    txn.commit().await.map_err(db_err)
+    txn.commit().await.map_err(db_err)?;
+    db.accounts_changed();
+    Ok(())
 }
 
 /// The whole permission table, by id.

@@ -34,6 +34,7 @@ pub async fn delete(db: &Db, hashed: &str) -> Result<bool> {
         .exec(db.write())
         .await
         .map_err(db_err)?;
+    db.accounts_changed();
     Ok(r.rows_affected > 0)
 }
 
@@ -43,7 +44,9 @@ pub async fn delete_all(db: &Db, user_id: &str, kind: Option<&str>) -> Result<u6
     if let Some(k) = kind {
         q = q.filter(login_token::Column::Kind.eq(k));
     }
-    Ok(q.exec(db.write()).await.map_err(db_err)?.rows_affected)
+    let n = q.exec(db.write()).await.map_err(db_err)?.rows_affected;
+    db.accounts_changed();
+    Ok(n)
 }
 
 /// A user's personal access tokens, oldest first.
@@ -66,6 +69,7 @@ pub async fn delete_personal(db: &Db, user_id: &str, name: &str) -> Result<bool>
         .exec(db.write())
         .await
         .map_err(db_err)?;
+    db.accounts_changed();
     Ok(r.rows_affected > 0)
 }
 
@@ -76,5 +80,6 @@ pub async fn delete_expired(db: &Db, now: i64) -> Result<u64> {
         .exec(db.write())
         .await
         .map_err(db_err)?;
+    db.accounts_changed();
     Ok(r.rows_affected)
 }

@@ -34,11 +34,14 @@ pub async fn insert(db: &Db, u: User, roles: &[String]) -> Result<()> {
 
 /// Writes every column of an account (the caller loaded it, changed fields, bumped `updated_at`).
 pub async fn update(db: &Db, u: User) -> Result<User> {
-    u.into_active_model()
+    let saved = u
+        .into_active_model()
         .reset_all()
         .update(db.write())
         .await
-        .map_err(db_err)
+        .map_err(db_err)?;
+    db.accounts_changed();
+    Ok(saved)
 }
 
 /// Deletes an account (its roles and tokens go with it) and records it in the trash.
@@ -63,6 +66,7 @@ pub async fn delete(db: &Db, id: &str) -> Result<bool> {
         .map_err(db_err)?;
     }
     txn.commit().await.map_err(db_err)?;
+    db.accounts_changed();
     Ok(res.rows_affected > 0)
 }
 
@@ -188,7 +192,9 @@ pub async fn set_roles(db: &Db, user_id: &str, roles: &[String]) -> Result<()> {
         .await
         .map_err(db_err)?;
     }
-    txn.commit().await.map_err(db_err)
+    txn.commit().await.map_err(db_err)?;
+    db.accounts_changed();
+    Ok(())
 }
 
 /// Bumps `updated_at` of an account (its projection changed, e.g. roles).
@@ -202,6 +208,7 @@ async fn touch(db: &Db, user_id: &str) -> Result<()> {
         .exec(db.write())
         .await
         .map_err(db_err)?;
+    db.accounts_changed();
     Ok(())
 }
 

@@ -152,7 +152,7 @@ pub struct AuthApi {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Authentication")]
 impl AuthApi {
-    /// `login`: exchange credentials for `X-User-Id` / `X-Auth-Token`.
+    /// login: exchange credentials for X-User-Id / X-Auth-Token.
     ///
     /// Wrong credentials answer 401. Repeated failures block the username or client address for
     /// some minutes (settings `Block_Multiple_Failed_Logins_*`).
@@ -171,19 +171,19 @@ impl AuthApi {
         }))
     }
 
-    /// `logout`: invalidates the token of this request.
+    /// logout: invalidates the token of this request.
     #[oai(path = "/logout", method = "post", operation_id = "logout")]
     async fn logout(&self, auth: Auth) -> ApiResult<LogoutResponse> {
         self.do_logout(auth).await
     }
 
-    /// `logout` (GET form, used by @rocket.chat/sdk): invalidates the token of this request.
+    /// logout (GET form, used by @rocket.chat/sdk): invalidates the token of this request.
     #[oai(path = "/logout", method = "get", operation_id = "logout.get")]
     async fn logout_get(&self, auth: Auth) -> ApiResult<LogoutResponse> {
         self.do_logout(auth).await
     }
 
-    /// `me`: the caller's own account.
+    /// me: the caller's own account.
     #[oai(path = "/me", method = "get", operation_id = "me")]
     async fn me(&self, auth: Auth) -> ApiResult<MeResponse> {
         Ok(Json(MeResponse {

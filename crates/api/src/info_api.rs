@@ -98,7 +98,7 @@ pub struct InfoApi {
 
 #[OpenApi(tag = "ApiTags::Server")]
 impl InfoApi {
-    /// `info`: the server's Rocket.Chat version.
+    /// info: the server's Rocket.Chat version.
     ///
     /// No login needed. With `X-User-Id`/`X-Auth-Token` of a user holding `view-statistics`, the
     /// answer adds build details and the full version.

@@ -214,7 +214,7 @@ pub struct MiscApi {
 
 #[OpenApi(prefix_path = "/api/v1")]
 impl MiscApi {
-    /// `statistics`: server statistics (permission `view-statistics`); `refresh=true` recomputes.
+    /// statistics: server statistics (permission view-statistics); refresh=true recomputes.
     #[oai(
         path = "/statistics",
         method = "get",
@@ -238,7 +238,7 @@ impl MiscApi {
         }))
     }
 
-    /// `statistics.list`: stored statistics snapshots, newest first.
+    /// statistics.list: stored statistics snapshots, newest first.
     #[oai(
         path = "/statistics.list",
         method = "get",
@@ -266,7 +266,7 @@ impl MiscApi {
         }))
     }
 
-    /// `spotlight`: users and rooms matching `query` (`@` restricts to users, `#` to rooms).
+    /// spotlight: users and rooms matching query (@ restricts to users, # to rooms).
     #[oai(
         path = "/spotlight",
         method = "get",
@@ -323,7 +323,7 @@ impl MiscApi {
         }))
     }
 
-    /// `directory`: searchable lists of users or channels (`type`, `text`, or the legacy JSON
+    /// directory: searchable lists of users or channels (type, text, or the legacy JSON
     /// `query={"text":..,"type":..}`), paged.
     #[allow(clippy::too_many_arguments)]
     #[oai(

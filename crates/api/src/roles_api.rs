@@ -211,7 +211,7 @@ pub struct RolesApi {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Roles")]
 impl RolesApi {
-    /// `roles.list`: every role.
+    /// roles.list: every role.
     #[oai(path = "/roles.list", method = "get", operation_id = "roles.list")]
     async fn list(&self, _auth: Auth) -> ApiResult<RolesListResponse> {
         let roles = self.state.users.roles().await?;
@@ -221,7 +221,7 @@ impl RolesApi {
         }))
     }
 
-    /// `roles.sync`: roles changed and deleted since `updatedSince`.
+    /// roles.sync: roles changed and deleted since updatedSince.
     #[oai(path = "/roles.sync", method = "get", operation_id = "roles.sync")]
     async fn sync(
         &self,
@@ -240,7 +240,7 @@ impl RolesApi {
         }))
     }
 
-    /// `roles.create`: a custom role (permission `access-permissions`).
+    /// roles.create: a custom role (permission access-permissions).
     #[oai(path = "/roles.create", method = "post", operation_id = "roles.create")]
     async fn create(&self, auth: Auth, body: Json<RoleBody>) -> ApiResult<RoleResponse> {
         let b = body.0;
@@ -263,7 +263,7 @@ impl RolesApi {
         }))
     }
 
-    /// `roles.update`: renames or redescribes a role (permission `access-permissions`).
+    /// roles.update: renames or redescribes a role (permission access-permissions).
     #[oai(path = "/roles.update", method = "post", operation_id = "roles.update")]
     async fn update(&self, auth: Auth, body: Json<RoleBody>) -> ApiResult<RoleResponse> {
         let b = body.0;
@@ -288,7 +288,7 @@ impl RolesApi {
         }))
     }
 
-    /// `roles.delete`: deletes an unprotected role nobody holds.
+    /// roles.delete: deletes an unprotected role nobody holds.
     #[oai(path = "/roles.delete", method = "post", operation_id = "roles.delete")]
     async fn delete(&self, auth: Auth, body: Json<RoleDeleteBody>) -> ApiResult<OkBody> {
         let id = body
@@ -299,7 +299,7 @@ impl RolesApi {
         Ok(Json(OkBody::ok()))
     }
 
-    /// `roles.addUserToRole`: gives a global role to a user.
+    /// roles.addUserToRole: gives a global role to a user.
     #[oai(
         path = "/roles.addUserToRole",
         method = "post",
@@ -326,7 +326,7 @@ impl RolesApi {
         }))
     }
 
-    /// `roles.removeUserFromRole`: takes a global role from a user (never the last admin).
+    /// roles.removeUserFromRole: takes a global role from a user (never the last admin).
     #[oai(
         path = "/roles.removeUserFromRole",
         method = "post",
@@ -359,7 +359,7 @@ impl RolesApi {
         }))
     }
 
-    /// `roles.getUsersInRole`: a page of the users holding a role.
+    /// roles.getUsersInRole: a page of the users holding a role.
     #[oai(
         path = "/roles.getUsersInRole",
         method = "get",
@@ -398,7 +398,7 @@ impl RolesApi {
         }))
     }
 
-    /// `roles.getUsersInPublicRoles`: users holding any role beyond the default ones.
+    /// roles.getUsersInPublicRoles: users holding any role beyond the default ones.
     #[oai(
         path = "/roles.getUsersInPublicRoles",
         method = "get",
@@ -449,7 +449,7 @@ pub struct PermissionsApi {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Permissions")]
 impl PermissionsApi {
-    /// `permissions.listAll`: the permission table (or what changed since `updatedSince`).
+    /// permissions.listAll: the permission table (or what changed since updatedSince).
     #[oai(
         path = "/permissions.listAll",
         method = "get",
@@ -469,7 +469,7 @@ impl PermissionsApi {
         }))
     }
 
-    /// `permissions.update`: sets which roles hold permissions (permission `access-permissions`).
+    /// permissions.update: sets which roles hold permissions (permission access-permissions).
     #[oai(
         path = "/permissions.update",
         method = "post",

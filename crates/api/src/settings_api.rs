@@ -100,7 +100,7 @@ pub struct SettingsApi {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Settings")]
 impl SettingsApi {
-    /// `settings.public`: public settings, no login needed; `_id` filters by a comma-separated list.
+    /// settings.public: public settings, no login needed; _id filters by a comma-separated list.
     #[oai(
         path = "/settings.public",
         method = "get",
@@ -134,7 +134,7 @@ impl SettingsApi {
         Ok(Json(paged(all, page.offset, page.count)))
     }
 
-    /// `settings.oauth`: configured OAuth login services (none).
+    /// settings.oauth: configured OAuth login services (none).
     #[oai(
         path = "/settings.oauth",
         method = "get",
@@ -147,7 +147,7 @@ impl SettingsApi {
         }))
     }
 
-    /// `service.configurations`: login service configurations (none).
+    /// service.configurations: login service configurations (none).
     #[oai(
         path = "/service.configurations",
         method = "get",
@@ -160,7 +160,7 @@ impl SettingsApi {
         }))
     }
 
-    /// `settings`: all settings for holders of `view-privileged-setting`, public ones for others.
+    /// settings: all settings for holders of view-privileged-setting, public ones for others.
     #[oai(path = "/settings", method = "get", operation_id = "settings")]
     async fn list(
         &self,
@@ -188,7 +188,7 @@ impl SettingsApi {
         Ok(Json(paged(all, page.offset, page.count)))
     }
 
-    /// `settings/:_id` (GET): one setting (permission `view-privileged-setting`).
+    /// settings/:_id (GET): one setting (permission view-privileged-setting).
     #[oai(path = "/settings/:id", method = "get", operation_id = "settings.get")]
     async fn get(
         &self,
@@ -212,7 +212,7 @@ impl SettingsApi {
         }))
     }
 
-    /// `settings/:_id` (POST): changes a setting (permission `edit-privileged-setting`).
+    /// settings/:_id (POST): changes a setting (permission edit-privileged-setting).
     #[oai(
         path = "/settings/:id",
         method = "post",

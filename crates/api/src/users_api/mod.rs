@@ -50,7 +50,7 @@ impl UsersApi {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Users")]
 impl UsersApi {
-    /// `users.create`: creates a user (permission `create-user`).
+    /// users.create: creates a user (permission create-user).
     #[oai(path = "/users.create", method = "post", operation_id = "users.create")]
     async fn create(&self, auth: Auth, body: Json<UsersCreateBody>) -> ApiResult<UserResponse> {
         self.state.users.require(&auth.0, perm::CREATE_USER).await?;
@@ -85,7 +85,7 @@ impl UsersApi {
         Ok(self.user_response(&acc))
     }
 
-    /// `users.register`: self-registration (setting `Accounts_RegistrationForm`).
+    /// users.register: self-registration (setting Accounts_RegistrationForm).
     #[oai(
         path = "/users.register",
         method = "post",
@@ -111,7 +111,7 @@ impl UsersApi {
         Ok(self.user_response(&acc))
     }
 
-    /// `users.info`: one user by `userId`, `username` or `email`.
+    /// users.info: one user by userId, username or email.
     #[allow(clippy::too_many_arguments)]
     #[oai(path = "/users.info", method = "get", operation_id = "users.info")]
     async fn info(
@@ -146,7 +146,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.list`: a page of users (permission `view-d-room`; emails need
+    /// users.list: a page of users (permission view-d-room; emails need
     /// `view-full-other-user-info`). `query` and `fields` are ignored, as in Rocket.Chat ≥ 7.
     #[oai(path = "/users.list", method = "get", operation_id = "users.list")]
     async fn list(
@@ -171,7 +171,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.update`: changes a user's account (self, or `edit-other-user-info`).
+    /// users.update: changes a user's account (self, or edit-other-user-info).
     #[oai(path = "/users.update", method = "post", operation_id = "users.update")]
     async fn update(&self, auth: Auth, body: Json<UsersUpdateBody>) -> ApiResult<UserResponse> {
         let b = body.0;
@@ -205,7 +205,7 @@ impl UsersApi {
         Ok(self.user_response(&acc))
     }
 
-    /// `users.updateOwnBasicInfo`: the caller changes their own profile.
+    /// users.updateOwnBasicInfo: the caller changes their own profile.
     #[oai(
         path = "/users.updateOwnBasicInfo",
         method = "post",
@@ -233,7 +233,7 @@ impl UsersApi {
         Ok(self.user_response(&acc))
     }
 
-    /// `users.delete`: deletes a user (permission `delete-user`).
+    /// users.delete: deletes a user (permission delete-user).
     #[oai(path = "/users.delete", method = "post", operation_id = "users.delete")]
     async fn delete(&self, auth: Auth, body: Json<UserRefBody>) -> ApiResult<OkBody> {
         let sel = user_selector(body.0.user_id.as_deref(), body.0.username.as_deref(), None)
@@ -243,7 +243,7 @@ impl UsersApi {
         Ok(Json(OkBody::ok()))
     }
 
-    /// `users.setStatus`: sets the caller's presence status and/or status message.
+    /// users.setStatus: sets the caller's presence status and/or status message.
     #[oai(
         path = "/users.setStatus",
         method = "post",
@@ -266,7 +266,7 @@ impl UsersApi {
         Ok(Json(OkBody::ok()))
     }
 
-    /// `users.getStatus`: a user's status (the caller's when nobody is named).
+    /// users.getStatus: a user's status (the caller's when nobody is named).
     #[oai(
         path = "/users.getStatus",
         method = "get",
@@ -292,7 +292,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.getPresence`: a user's presence; the caller's own adds connection status and last login.
+    /// users.getPresence: a user's presence; the caller's own adds connection status and last login.
     #[oai(
         path = "/users.getPresence",
         method = "get",
@@ -321,7 +321,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.presence`: presence of many users (`ids` as a list or comma-separated), optionally
+    /// users.presence: presence of many users (ids as a list or comma-separated), optionally
     /// only those changed since `from`.
     #[oai(
         path = "/users.presence",
@@ -366,7 +366,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.setActiveStatus`: activates or deactivates a user (`edit-other-user-active-status`).
+    /// users.setActiveStatus: activates or deactivates a user (edit-other-user-active-status).
     #[oai(
         path = "/users.setActiveStatus",
         method = "post",
@@ -393,7 +393,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.getPreferences`: the caller's preferences.
+    /// users.getPreferences: the caller's preferences.
     #[oai(
         path = "/users.getPreferences",
         method = "get",
@@ -407,7 +407,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.setPreferences`: merges preferences into the caller's (or another user's).
+    /// users.setPreferences: merges preferences into the caller's (or another user's).
     #[oai(
         path = "/users.setPreferences",
         method = "post",
@@ -437,7 +437,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.forgotPassword`: always succeeds, so that it reveals nothing about accounts.
+    /// users.forgotPassword: always succeeds, so that it reveals nothing about accounts.
     #[oai(
         path = "/users.forgotPassword",
         method = "post",
@@ -458,7 +458,7 @@ impl UsersApi {
         Ok(Json(OkBody::ok()))
     }
 
-    /// `users.createToken`: a login token for another user (needs `CREATE_TOKENS_FOR_USERS=true`,
+    /// users.createToken: a login token for another user (needs CREATE_TOKENS_FOR_USERS=true,
     /// the `CREATE_TOKENS_FOR_USERS_SECRET`, and `user-generate-access-token`).
     #[oai(
         path = "/users.createToken",
@@ -487,7 +487,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.logout`: logs a user out of every session.
+    /// users.logout: logs a user out of every session.
     #[oai(path = "/users.logout", method = "post", operation_id = "users.logout")]
     async fn logout(&self, auth: Auth, body: Json<UsersLogoutBody>) -> ApiResult<MessageResponse> {
         let target = body.0.user_id;
@@ -502,7 +502,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.generatePersonalAccessToken`: a named token that never expires.
+    /// users.generatePersonalAccessToken: a named token that never expires.
     #[oai(
         path = "/users.generatePersonalAccessToken",
         method = "post",
@@ -522,7 +522,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.regeneratePersonalAccessToken`: replaces a named token.
+    /// users.regeneratePersonalAccessToken: replaces a named token.
     #[oai(
         path = "/users.regeneratePersonalAccessToken",
         method = "post",
@@ -537,7 +537,7 @@ impl UsersApi {
         }))
     }
 
-    /// `users.removePersonalAccessToken`: deletes a named token.
+    /// users.removePersonalAccessToken: deletes a named token.
     #[oai(
         path = "/users.removePersonalAccessToken",
         method = "post",
@@ -549,7 +549,7 @@ impl UsersApi {
         Ok(Json(OkBody::ok()))
     }
 
-    /// `users.getPersonalAccessTokens`: the caller's tokens (never the secrets).
+    /// users.getPersonalAccessTokens: the caller's tokens (never the secrets).
     #[oai(
         path = "/users.getPersonalAccessTokens",
         method = "get",

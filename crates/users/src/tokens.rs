@@ -11,7 +11,12 @@ pub fn hash_token(token: &str) -> String {
 
 /// Constant-time string equality (for hashes and secrets).
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// Constant-time byte equality.
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use apogee_users::AuthUser;
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::ApiKey;
+use std::sync::Arc;
 
 /// A logged-in caller. Send the token as `X-Auth-Token` and the user id as `X-User-Id` (both
 /// from `POST /api/v1/login`, or a personal access token).
@@ -18,7 +19,7 @@ use poem_openapi::auth::ApiKey;
     key_in = "header",
     checker = "check_login"
 )]
-pub struct Auth(pub AuthUser);
+pub struct Auth(pub Arc<AuthUser>);
 
 impl Auth {
     /// The caller's user id.
@@ -27,7 +28,7 @@ impl Auth {
     }
 }
 
-async fn check_login(req: &Request, token: ApiKey) -> poem::Result<AuthUser> {
+async fn check_login(req: &Request, token: ApiKey) -> poem::Result<Arc<AuthUser>> {
     let state = req.data::<AppState>().ok_or_else(|| {
         poem::Error::from(ApiError::from(apogee_core::Error::internal("no state")))
     })?;
@@ -40,7 +41,7 @@ async fn check_login(req: &Request, token: ApiKey) -> poem::Result<AuthUser> {
 }
 
 /// Authenticates from headers when both are present (for operations where login is optional).
-pub async fn optional_login(state: &AppState, req: &Request) -> Option<AuthUser> {
+pub async fn optional_login(state: &AppState, req: &Request) -> Option<Arc<AuthUser>> {
     let uid = req.header("x-user-id")?;
     let token = req.header("x-auth-token")?;
     state.users.authenticate(uid, token).await.ok()

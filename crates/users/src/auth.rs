@@ -13,6 +13,7 @@ use apogee_storage::repo::{
     self,
     tokens::{KIND_LOGIN, KIND_PAT},
 };
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A password as a client sends it.
@@ -229,7 +230,7 @@ impl Users {
     }
 
     /// Authenticates `X-User-Id` + `X-Auth-Token`; any failure is `Unauthorized`.
-    pub async fn authenticate(&self, user_id: &str, token: &str) -> Result<AuthUser> {
+    pub async fn authenticate(&self, user_id: &str, token: &str) -> Result<Arc<AuthUser>> {
         if user_id.is_empty() || token.is_empty() {
             return Err(Error::Unauthorized);
         }
@@ -260,10 +261,10 @@ impl Users {
         if !account.user.active {
             return Err(Error::Unauthorized);
         }
-        let auth = AuthUser {
+        let auth = Arc::new(AuthUser {
             account,
             token_hash: hashed,
-        };
+        });
         self.inner.auth_cache.put(&auth, generation);
         Ok(auth)
     }

@@ -8,6 +8,7 @@
 
 use crate::auth::AuthUser;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,7 @@ pub const TTL: Duration = Duration::from_secs(5);
 const CAPACITY: usize = 100_000;
 
 struct Entry {
-    auth: AuthUser,
+    auth: Arc<AuthUser>,
     generation: u64,
     at: Instant,
 }
@@ -30,14 +31,14 @@ pub struct AuthCache {
 
 impl AuthCache {
     /// The cached caller for a token hash, if still valid at this generation.
-    pub fn get(&self, token_hash: &str, generation: u64) -> Option<AuthUser> {
+    pub fn get(&self, token_hash: &str, generation: u64) -> Option<Arc<AuthUser>> {
         let map = self.map.lock().ok()?;
         let e = map.get(token_hash)?;
         (e.generation == generation && e.at.elapsed() < TTL).then(|| e.auth.clone())
     }
 
     /// Remembers a caller read from the database at `generation` (taken *before* the read).
-    pub fn put(&self, auth: &AuthUser, generation: u64) {
+    pub fn put(&self, auth: &Arc<AuthUser>, generation: u64) {
         if let Ok(mut map) = self.map.lock() {
             if map.len() >= CAPACITY {
                 map.clear();

@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 pub use sea_orm_migration::MigratorTrait;
 
 mod m20261129_000001_foundation;
+mod m20261129_000002_rooms;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -18,6 +19,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261129_000001_foundation::Migration),
+            Box::new(m20261129_000002_rooms::Migration),
+        ]
     }
 }

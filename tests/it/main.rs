@@ -4,6 +4,7 @@
 mod auth;
 mod contract;
 mod roles;
+mod rooms;
 mod settings;
 mod users;
 mod wire;

@@ -288,3 +288,23 @@ macro_rules! db_tests {
         )*
     };
 }
+
+/// Subscribes to the server's event bus (subscribe before acting, then [`events_within`]).
+pub fn watch(s: &TestServer) -> Box<dyn apogee_core::event::EventStream> {
+    s.running().bus().subscribe()
+}
+
+/// Events received within `ms` milliseconds.
+pub async fn events_within(
+    stream: &mut Box<dyn apogee_core::event::EventStream>,
+    ms: u64,
+) -> Vec<apogee_core::Event> {
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(ms);
+    while let Ok(Some(r)) = tokio::time::timeout_at(deadline, stream.next()).await {
+        if let apogee_core::event::Received::Event(e) = r {
+            out.push(e);
+        }
+    }
+    out
+}

@@ -9,6 +9,7 @@ mod misc_api;
 mod params;
 mod project;
 mod roles_api;
+mod rooms_api;
 mod settings_api;
 mod state;
 mod tags;
@@ -34,6 +35,9 @@ type Apis = (
     roles_api::PermissionsApi,
     settings_api::SettingsApi,
     misc_api::MiscApi,
+    rooms_api::ChannelsApi,
+    rooms_api::GroupsApi,
+    rooms_api::SubscriptionsApi,
 );
 
 fn service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -47,6 +51,9 @@ fn service(state: &AppState) -> OpenApiService<Apis, ()> {
             roles_api::PermissionsApi { state: s() },
             settings_api::SettingsApi { state: s() },
             misc_api::MiscApi { state: s() },
+            rooms_api::ChannelsApi { state: s() },
+            rooms_api::GroupsApi { state: s() },
+            rooms_api::SubscriptionsApi { state: s() },
         ),
         "Apogee REST API (Rocket.Chat 8.5 compatible)",
         env!("CARGO_PKG_VERSION"),

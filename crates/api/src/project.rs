@@ -135,3 +135,90 @@ pub fn setting(s: &SettingValue, with_defaults: bool) -> SettingJson {
         public: with_defaults.then_some(s.public),
     }
 }
+
+/// A room.
+pub fn room(r: &apogee_storage::Room) -> apogee_protocol::room::RoomJson {
+    use apogee_protocol::room::{RoomJson, UserRef};
+    let json_list = |s: Option<&str>| s.and_then(|s| serde_json::from_str::<Vec<String>>(s).ok());
+    RoomJson {
+        id: r.id.clone(),
+        t: r.t.clone(),
+        name: r.name.clone(),
+        fname: r.fname.clone().or_else(|| r.name.clone()),
+        u: match (&r.creator_id, &r.creator_username) {
+            (Some(id), Some(username)) => Some(UserRef {
+                id: id.clone(),
+                username: username.clone(),
+                name: None,
+            }),
+            _ => None,
+        },
+        ts: iso(r.created_at),
+        updated_at: iso(r.updated_at),
+        msgs: r.msgs,
+        users_count: r.users_count,
+        ro: r.read_only,
+        default: r.is_default,
+        sys_mes: r.sys_mes,
+        topic: r.topic.clone(),
+        description: r.description.clone(),
+        announcement: r.announcement.clone(),
+        lm: r.last_message_at.map(iso),
+        last_message: r
+            .last_message
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok()),
+        archived: r.archived,
+        featured: r.featured,
+        broadcast: r.broadcast,
+        encrypted: r.encrypted,
+        join_code_required: r.join_code_hash.is_some(),
+        muted: json_list(Some(&r.muted)).unwrap_or_default(),
+        custom_fields: r
+            .custom_fields
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or_else(|| json!({})),
+        usernames: json_list(r.usernames.as_deref()),
+        uids: json_list(r.uids.as_deref()),
+    }
+}
+
+/// A subscription of `member`, with counters derived from its room's message sequence.
+pub fn subscription(
+    s: &apogee_storage::Subscription,
+    room: Option<&apogee_storage::Room>,
+    member: &Account,
+) -> apogee_protocol::room::SubscriptionJson {
+    use apogee_protocol::room::{SubscriptionJson, UserRef};
+    let list = |v: &str| serde_json::from_str::<Vec<String>>(v).unwrap_or_default();
+    let unread = room.map_or(0, |r| (r.seq - s.read_seq).max(0));
+    let updated = room
+        .and_then(|r| r.last_message_at)
+        .map_or(s.updated_at, |lm| lm.max(s.updated_at));
+    SubscriptionJson {
+        id: s.id.clone(),
+        rid: s.rid.clone(),
+        u: UserRef {
+            id: member.user.id.clone(),
+            username: member.user.username.clone(),
+            name: Some(member.user.name.clone()),
+        },
+        name: s.name.clone(),
+        fname: s.fname.clone(),
+        t: s.t.clone(),
+        ts: iso(s.ts),
+        ls: s.ls.map(iso),
+        lr: s.lr.map(iso),
+        updated_at: iso(updated),
+        open: s.open,
+        alert: unread > 0 || s.user_mentions > 0,
+        unread,
+        user_mentions: s.user_mentions,
+        group_mentions: s.group_mentions,
+        roles: list(&s.roles),
+        f: s.favorite,
+        archived: s.archived,
+        tunread: list(&s.tunread),
+    }
+}

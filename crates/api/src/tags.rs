@@ -21,4 +21,10 @@ pub enum ApiTags {
     Statistics,
     /// `spotlight`, `directory`.
     Search,
+    /// `channels.*`: public channels.
+    Channels,
+    /// `groups.*`: private groups.
+    Groups,
+    /// `subscriptions.*`.
+    Subscriptions,
 }

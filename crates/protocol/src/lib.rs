@@ -4,6 +4,7 @@
 
 pub mod common;
 pub mod flag;
+pub mod room;
 pub mod user;
 
 pub use common::{ErrorBody, OkBody, UnauthorizedBody};

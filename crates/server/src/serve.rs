@@ -2,15 +2,19 @@
 
 use crate::{Config, DeployEnv};
 use apogee_api::AppState;
+use apogee_bus::LocalBus;
+use apogee_core::EventBus;
 use apogee_core::names::setting;
 use apogee_core::{Error, Result, Timestamp};
+use apogee_rooms::Rooms;
 use apogee_storage::{Db, DbOptions};
 use apogee_users::stats::InstanceInfo;
-use apogee_users::{HashCost, Settings, Users, UsersOptions};
+use apogee_users::{HashCost, Settings, UserSelector, Users, UsersOptions};
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use serde_json::Value;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -59,7 +63,12 @@ pub async fn open_services(config: &Config, env: &DeployEnv) -> Result<Users> {
 /// Seeds the database and builds the state every handler shares.
 pub async fn build_state(config: &Config, env: &DeployEnv, users: Users) -> Result<AppState> {
     let outcome = users.seed(&env.admin, &env.overwrite_settings).await?;
+    let bus: Arc<dyn EventBus> = Arc::new(LocalBus::default());
+    let rooms = Rooms::new(users.clone(), bus.clone());
     if let Some((name, generated)) = outcome.admin_created {
+        if let Some(admin) = users.find(&UserSelector::Username(name.clone())).await? {
+            rooms.join_defaults(&admin).await?;
+        }
         match generated {
             Some(password) => tracing::warn!(
                 "created the admin account: username {name:?}, password {password:?} \
@@ -74,6 +83,8 @@ pub async fn build_state(config: &Config, env: &DeployEnv, users: Users) -> Resu
         .map_or(0, |s| s.updated_at);
     Ok(AppState {
         users,
+        rooms,
+        bus,
         instance: InstanceInfo {
             version: apogee_api::RC_VERSION.into(),
             started_at: Timestamp::now().millis(),
@@ -90,12 +101,18 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     users: Users,
+    bus: Arc<dyn EventBus>,
 }
 
 impl Running {
     /// The accounts service (tests use it to reach the database directly).
     pub fn users(&self) -> &Users {
         &self.users
+    }
+
+    /// The event bus (tests watch the events a request caused).
+    pub fn bus(&self) -> &Arc<dyn EventBus> {
+        &self.bus
     }
 
     /// Stops accepting, lets in-flight requests finish, closes the database.
@@ -120,6 +137,7 @@ impl Running {
 pub async fn start(config: &Config, env: &DeployEnv, signals: bool) -> Result<Running> {
     let users = open_services(config, env).await?;
     let state = build_state(config, env, users.clone()).await?;
+    let bus = state.bus.clone();
     let acceptor = TcpListener::bind(config.listen.clone())
         .into_acceptor()
         .await
@@ -151,6 +169,7 @@ pub async fn start(config: &Config, env: &DeployEnv, signals: bool) -> Result<Ru
         stop: Some(tx),
         task,
         users,
+        bus,
     })
 }
 

@@ -11,6 +11,6 @@ pub use db::{Backend, Db, DbOptions, create_postgres_database, drop_postgres_dat
 pub use entity::{
     login_token::Model as LoginToken, permission::Model as Permission, role::Model as Role,
     room::Model as Room, setting::Model as Setting, statistics::Model as StatisticsRow,
-    user::Model as User,
+    subscription::Model as Subscription, user::Model as User,
 };
 pub use repo::Page;

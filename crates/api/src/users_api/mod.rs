@@ -82,6 +82,9 @@ impl UsersApi {
                 custom_fields: b.custom_fields,
             })
             .await?;
+        if b.join_default_channels.is_none_or(|f| f.0) {
+            self.state.rooms.join_defaults(&acc).await?;
+        }
         Ok(self.user_response(&acc))
     }
 
@@ -108,6 +111,7 @@ impl UsersApi {
                 b.secret.as_deref(),
             )
             .await?;
+        self.state.rooms.join_defaults(&acc).await?;
         Ok(self.user_response(&acc))
     }
 

@@ -6,6 +6,7 @@ pub mod role;
 pub mod room;
 pub mod setting;
 pub mod statistics;
+pub mod subscription;
 pub mod trash;
 pub mod user;
 pub mod user_role;

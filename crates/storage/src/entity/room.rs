@@ -26,6 +26,20 @@ pub struct Model {
     pub custom_fields: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub creator_username: Option<String>,
+    pub sys_mes: bool,
+    pub broadcast: bool,
+    pub encrypted: bool,
+    pub react_when_read_only: bool,
+    pub join_code_hash: Option<String>,
+    pub muted: String,
+    pub last_message: Option<String>,
+    pub seq: i64,
+    pub uids: Option<String>,
+    pub usernames: Option<String>,
+    pub prid: Option<String>,
+    pub team_id: Option<String>,
+    pub avatar_etag: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub mod roles;
 pub mod rooms;
 pub mod settings;
 pub mod stats;
+pub mod subscriptions;
 pub mod tokens;
 pub mod trash;
 pub mod users;

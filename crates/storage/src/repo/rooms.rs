@@ -59,3 +59,96 @@ pub async fn search_public(db: &Db, text: &str, page: &crate::Page) -> Result<(V
     q = q.limit(super::limit_of(page.count));
     Ok((q.all(db.read()).await.map_err(db_err)?, total))
 }
+
+/// Stores a new room.
+pub async fn insert(db: &Db, r: Room) -> Result<()> {
+    room::Entity::insert(r.into_active_model())
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Writes every column of a room.
+pub async fn update(db: &Db, r: Room) -> Result<Room> {
+    use sea_orm::ActiveModelTrait;
+    r.into_active_model()
+        .reset_all()
+        .update(db.write())
+        .await
+        .map_err(db_err)
+}
+
+/// The room with this name (case-insensitive).
+pub async fn by_name(db: &Db, name: &str) -> Result<Option<Room>> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    room::Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(room::Column::Name))).eq(name.to_lowercase()))
+        .one(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// Rooms with these ids.
+pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Room>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    room::Entity::find()
+        .filter(room::Column::Id.is_in(ids.iter().cloned()))
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// Channels and groups new users join.
+pub async fn defaults(db: &Db) -> Result<Vec<Room>> {
+    room::Entity::find()
+        .filter(room::Column::IsDefault.eq(true))
+        .filter(room::Column::T.is_in(["c", "p"]))
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// A page of rooms of one type, by name, with the total.
+pub async fn list_by_type(db: &Db, t: &str, page: &crate::Page) -> Result<(Vec<Room>, u64)> {
+    use sea_orm::{Order, QueryOrder, QuerySelect};
+    let base = room::Entity::find().filter(room::Column::T.eq(t));
+    let total = base.clone().count(db.read()).await.map_err(db_err)?;
+    let mut q = base;
+    for (field, asc) in &page.sort {
+        let col = match field.as_str() {
+            "name" => room::Column::Name,
+            "ts" => room::Column::CreatedAt,
+            "_updatedAt" => room::Column::UpdatedAt,
+            "usersCount" => room::Column::UsersCount,
+            "msgs" => room::Column::Msgs,
+            "lm" => room::Column::LastMessageAt,
+            _ => continue,
+        };
+        q = q.order_by(col, if *asc { Order::Asc } else { Order::Desc });
+    }
+    q = q
+        .order_by_asc(room::Column::Name)
+        .order_by_asc(room::Column::Id)
+        .offset(page.offset);
+    q = q.limit(super::limit_of(page.count));
+    Ok((q.all(db.read()).await.map_err(db_err)?, total))
+}
+
+/// Adds `delta` to a room's member count and bumps its `updated_at`.
+pub async fn add_users_count(db: &Db, id: &str, delta: i64, now: i64) -> Result<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    room::Entity::update_many()
+        .col_expr(
+            room::Column::UsersCount,
+            Expr::col(room::Column::UsersCount).add(delta),
+        )
+        .col_expr(room::Column::UpdatedAt, Expr::value(now))
+        .filter(room::Column::Id.eq(id))
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}

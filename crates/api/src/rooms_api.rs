@@ -1,0 +1,666 @@
+//! `channels.*`, `groups.*` and `subscriptions.*`: the two room families share one implementation
+//! and differ in the room type they address and the key their answers use.
+
+use crate::auth::Auth;
+use crate::error::ApiResult;
+use crate::params::{page, required_str, user_param_missing, user_selector};
+use crate::project;
+use crate::state::AppState;
+use crate::tags::ApiTags;
+use apogee_core::{Error, Timestamp};
+use apogee_protocol::Flag;
+use apogee_protocol::room::{RoomJson, SubscriptionJson};
+use apogee_protocol::user::UserJson;
+use apogee_rooms::{CreateRoom, RoomKind, RoomRef};
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use serde_json::Value;
+
+/// `extraData` of a room creation.
+#[derive(Object, Debug, Default)]
+#[oai(rename_all = "camelCase")]
+pub struct CreateExtra {
+    /// Topic.
+    pub topic: Option<String>,
+    /// Broadcast room.
+    pub broadcast: Option<Flag>,
+    /// End-to-end encrypted.
+    pub encrypted: Option<Flag>,
+    /// Team (not supported yet; ignored).
+    pub team_id: Option<String>,
+}
+
+/// `channels.create` / `groups.create` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct CreateBody {
+    /// Name (required).
+    pub name: Option<String>,
+    /// Usernames to add.
+    pub members: Option<Vec<String>>,
+    /// Read-only.
+    pub read_only: Option<Flag>,
+    /// Do not add the creator.
+    pub exclude_self: Option<Flag>,
+    /// Custom fields.
+    pub custom_fields: Option<Value>,
+    /// Extra options.
+    pub extra_data: Option<CreateExtra>,
+}
+
+/// A body naming a room.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct RoomBody {
+    /// Room id.
+    pub room_id: Option<String>,
+    /// Room name.
+    pub room_name: Option<String>,
+    /// Join code (`channels.join`).
+    pub join_code: Option<String>,
+}
+
+/// A body naming a room and a user.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct RoomUserBody {
+    /// Room id.
+    pub room_id: Option<String>,
+    /// Room name.
+    pub room_name: Option<String>,
+    /// User id.
+    pub user_id: Option<String>,
+    /// Username.
+    pub username: Option<String>,
+}
+
+/// `{channel}`.
+#[derive(Object)]
+pub struct ChannelResponse {
+    /// The channel.
+    pub channel: RoomJson,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// `{group}`.
+#[derive(Object)]
+pub struct GroupResponse {
+    /// The group.
+    pub group: RoomJson,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// A page of channels.
+#[derive(Object)]
+pub struct ChannelsResponse {
+    /// The channels.
+    pub channels: Vec<RoomJson>,
+    /// Items in this page.
+    pub count: u64,
+    /// Items skipped.
+    pub offset: u64,
+    /// Items in all pages.
+    pub total: u64,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// A page of groups.
+#[derive(Object)]
+pub struct GroupsResponse {
+    /// The groups.
+    pub groups: Vec<RoomJson>,
+    /// Items in this page.
+    pub count: u64,
+    /// Items skipped.
+    pub offset: u64,
+    /// Items in all pages.
+    pub total: u64,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// A page of members.
+#[derive(Object)]
+pub struct MembersResponse {
+    /// The members.
+    pub members: Vec<UserJson>,
+    /// Items in this page.
+    pub count: u64,
+    /// Items skipped.
+    pub offset: u64,
+    /// Items in all pages.
+    pub total: u64,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// `{update, remove}` of subscriptions.
+#[derive(Object)]
+pub struct SubscriptionsResponse {
+    /// Subscriptions (all, or changed since `updatedSince`).
+    pub update: Vec<SubscriptionJson>,
+    /// Removed subscriptions since `updatedSince`.
+    pub remove: Vec<crate::roles_api::RemovedId>,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// `{subscription}`.
+#[derive(Object)]
+pub struct SubscriptionResponse {
+    /// The caller's subscription (`null` when not a member).
+    pub subscription: Option<SubscriptionJson>,
+    /// Always `true`.
+    pub success: bool,
+}
+
+fn room_ref(id: Option<String>, name: Option<String>) -> RoomRef {
+    RoomRef { id, name }
+}
+
+/// Shared implementation of both room families.
+struct Family<'a> {
+    state: &'a AppState,
+    kind: RoomKind,
+}
+
+impl Family<'_> {
+    async fn create(&self, auth: &Auth, b: CreateBody) -> Result<RoomJson, Error> {
+        let extra = b.extra_data.unwrap_or_default();
+        let room = self
+            .state
+            .rooms
+            .create(
+                &auth.0,
+                self.kind,
+                CreateRoom {
+                    name: required_str(b.name, "name")?,
+                    members: b.members.unwrap_or_default(),
+                    read_only: b.read_only.is_some_and(|f| f.0),
+                    exclude_self: b.exclude_self.is_some_and(|f| f.0),
+                    custom_fields: b.custom_fields,
+                    topic: extra.topic,
+                    broadcast: extra.broadcast.is_some_and(|f| f.0),
+                    encrypted: extra.encrypted.is_some_and(|f| f.0),
+                },
+            )
+            .await?;
+        Ok(project::room(&room))
+    }
+
+    async fn members(
+        &self,
+        auth: &Auth,
+        r: RoomRef,
+        offset: Option<i64>,
+        count: Option<i64>,
+    ) -> Result<MembersResponse, Error> {
+        let page = page(self.state, offset, count, None)?;
+        let (users, total) = self
+            .state
+            .rooms
+            .members(&auth.0, &r, self.kind, &page)
+            .await?;
+        let members: Vec<UserJson> = users.iter().map(|a| project::user(a, false)).collect();
+        Ok(MembersResponse {
+            count: members.len() as u64,
+            members,
+            offset: page.offset,
+            total,
+            success: true,
+        })
+    }
+
+    async fn invite_or_kick(
+        &self,
+        auth: &Auth,
+        b: RoomUserBody,
+        invite: bool,
+    ) -> Result<RoomJson, Error> {
+        let r = room_ref(b.room_id, b.room_name);
+        let who = user_selector(b.user_id.as_deref(), b.username.as_deref(), None)
+            .ok_or_else(user_param_missing)?;
+        let room = if invite {
+            self.state
+                .rooms
+                .invite(&auth.0, &r, self.kind, &who)
+                .await?
+        } else {
+            self.state.rooms.kick(&auth.0, &r, self.kind, &who).await?
+        };
+        Ok(project::room(&room))
+    }
+}
+
+/// `channels.*`.
+pub struct ChannelsApi {
+    /// Shared services.
+    pub state: AppState,
+}
+
+impl ChannelsApi {
+    fn family(&self) -> Family<'_> {
+        Family {
+            state: &self.state,
+            kind: RoomKind::Channel,
+        }
+    }
+}
+
+fn channel(room: RoomJson) -> Json<ChannelResponse> {
+    Json(ChannelResponse {
+        channel: room,
+        success: true,
+    })
+}
+
+fn group(room: RoomJson) -> Json<GroupResponse> {
+    Json(GroupResponse {
+        group: room,
+        success: true,
+    })
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Channels")]
+impl ChannelsApi {
+    /// channels.create: creates a public channel (permission create-c).
+    #[oai(
+        path = "/channels.create",
+        method = "post",
+        operation_id = "channels.create"
+    )]
+    async fn create(&self, auth: Auth, body: Json<CreateBody>) -> ApiResult<ChannelResponse> {
+        Ok(channel(self.family().create(&auth, body.0).await?))
+    }
+
+    /// channels.info: one channel by `roomId` or `roomName`.
+    #[oai(
+        path = "/channels.info",
+        method = "get",
+        operation_id = "channels.info"
+    )]
+    async fn info(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+    ) -> ApiResult<ChannelResponse> {
+        let room = self
+            .state
+            .rooms
+            .info(
+                &auth.0,
+                &room_ref(room_id.0, room_name.0),
+                RoomKind::Channel,
+            )
+            .await?;
+        Ok(channel(project::room(&room)))
+    }
+
+    /// channels.list: every public channel, paged.
+    #[oai(
+        path = "/channels.list",
+        method = "get",
+        operation_id = "channels.list"
+    )]
+    async fn list(
+        &self,
+        auth: Auth,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+        sort: Query<Option<String>>,
+    ) -> ApiResult<ChannelsResponse> {
+        let page = page(&self.state, offset.0, count.0, sort.0.as_deref())?;
+        let (rooms, total) = self.state.rooms.list_channels(&auth.0, &page).await?;
+        let channels: Vec<RoomJson> = rooms.iter().map(project::room).collect();
+        Ok(Json(ChannelsResponse {
+            count: channels.len() as u64,
+            channels,
+            offset: page.offset,
+            total,
+            success: true,
+        }))
+    }
+
+    /// channels.list.joined: the public channels the caller is in, paged.
+    #[oai(
+        path = "/channels.list.joined",
+        method = "get",
+        operation_id = "channels.list.joined"
+    )]
+    async fn list_joined(
+        &self,
+        auth: Auth,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<ChannelsResponse> {
+        let page = page(&self.state, offset.0, count.0, None)?;
+        let (rooms, total) = self
+            .state
+            .rooms
+            .joined(&auth.0, RoomKind::Channel, &page)
+            .await?;
+        let channels: Vec<RoomJson> = rooms.iter().map(project::room).collect();
+        Ok(Json(ChannelsResponse {
+            count: channels.len() as u64,
+            channels,
+            offset: page.offset,
+            total,
+            success: true,
+        }))
+    }
+
+    /// channels.join: joins a public channel (with `joinCode` when it has one).
+    #[oai(
+        path = "/channels.join",
+        method = "post",
+        operation_id = "channels.join"
+    )]
+    async fn join(&self, auth: Auth, body: Json<RoomBody>) -> ApiResult<ChannelResponse> {
+        let b = body.0;
+        let room = self
+            .state
+            .rooms
+            .join(
+                &auth.0,
+                &room_ref(b.room_id, b.room_name),
+                b.join_code.as_deref(),
+            )
+            .await?;
+        Ok(channel(project::room(&room)))
+    }
+
+    /// channels.leave: leaves a channel (the last owner must hand over first).
+    #[oai(
+        path = "/channels.leave",
+        method = "post",
+        operation_id = "channels.leave"
+    )]
+    async fn leave(&self, auth: Auth, body: Json<RoomBody>) -> ApiResult<ChannelResponse> {
+        let b = body.0;
+        let room = self
+            .state
+            .rooms
+            .leave(
+                &auth.0,
+                &room_ref(b.room_id, b.room_name),
+                RoomKind::Channel,
+            )
+            .await?;
+        Ok(channel(project::room(&room)))
+    }
+
+    /// channels.invite: adds a user to a channel.
+    #[oai(
+        path = "/channels.invite",
+        method = "post",
+        operation_id = "channels.invite"
+    )]
+    async fn invite(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<ChannelResponse> {
+        Ok(channel(
+            self.family().invite_or_kick(&auth, body.0, true).await?,
+        ))
+    }
+
+    /// channels.kick: removes a user from a channel (permission remove-user).
+    #[oai(
+        path = "/channels.kick",
+        method = "post",
+        operation_id = "channels.kick"
+    )]
+    async fn kick(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<ChannelResponse> {
+        Ok(channel(
+            self.family().invite_or_kick(&auth, body.0, false).await?,
+        ))
+    }
+
+    /// channels.members: a page of a channel's members.
+    #[oai(
+        path = "/channels.members",
+        method = "get",
+        operation_id = "channels.members"
+    )]
+    async fn members(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<MembersResponse> {
+        Ok(Json(
+            self.family()
+                .members(&auth, room_ref(room_id.0, room_name.0), offset.0, count.0)
+                .await?,
+        ))
+    }
+}
+
+/// `groups.*`.
+pub struct GroupsApi {
+    /// Shared services.
+    pub state: AppState,
+}
+
+impl GroupsApi {
+    fn family(&self) -> Family<'_> {
+        Family {
+            state: &self.state,
+            kind: RoomKind::Group,
+        }
+    }
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Groups")]
+impl GroupsApi {
+    /// groups.create: creates a private group (permission create-p).
+    #[oai(
+        path = "/groups.create",
+        method = "post",
+        operation_id = "groups.create"
+    )]
+    async fn create(&self, auth: Auth, body: Json<CreateBody>) -> ApiResult<GroupResponse> {
+        Ok(group(self.family().create(&auth, body.0).await?))
+    }
+
+    /// groups.info: one group the caller is in, by `roomId` or `roomName`.
+    #[oai(path = "/groups.info", method = "get", operation_id = "groups.info")]
+    async fn info(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+    ) -> ApiResult<GroupResponse> {
+        let room = self
+            .state
+            .rooms
+            .info(&auth.0, &room_ref(room_id.0, room_name.0), RoomKind::Group)
+            .await?;
+        Ok(group(project::room(&room)))
+    }
+
+    /// groups.list: the private groups the caller is in, paged.
+    #[oai(path = "/groups.list", method = "get", operation_id = "groups.list")]
+    async fn list(
+        &self,
+        auth: Auth,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<GroupsResponse> {
+        let page = page(&self.state, offset.0, count.0, None)?;
+        let (rooms, total) = self
+            .state
+            .rooms
+            .joined(&auth.0, RoomKind::Group, &page)
+            .await?;
+        let groups: Vec<RoomJson> = rooms.iter().map(project::room).collect();
+        Ok(Json(GroupsResponse {
+            count: groups.len() as u64,
+            groups,
+            offset: page.offset,
+            total,
+            success: true,
+        }))
+    }
+
+    /// groups.listAll: every private group (permission view-room-administration).
+    #[oai(
+        path = "/groups.listAll",
+        method = "get",
+        operation_id = "groups.listAll"
+    )]
+    async fn list_all(
+        &self,
+        auth: Auth,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+        sort: Query<Option<String>>,
+    ) -> ApiResult<GroupsResponse> {
+        let page = page(&self.state, offset.0, count.0, sort.0.as_deref())?;
+        let (rooms, total) = self.state.rooms.list_all_groups(&auth.0, &page).await?;
+        let groups: Vec<RoomJson> = rooms.iter().map(project::room).collect();
+        Ok(Json(GroupsResponse {
+            count: groups.len() as u64,
+            groups,
+            offset: page.offset,
+            total,
+            success: true,
+        }))
+    }
+
+    /// groups.leave: leaves a group (the last owner must hand over first).
+    #[oai(path = "/groups.leave", method = "post", operation_id = "groups.leave")]
+    async fn leave(&self, auth: Auth, body: Json<RoomBody>) -> ApiResult<GroupResponse> {
+        let b = body.0;
+        let room = self
+            .state
+            .rooms
+            .leave(&auth.0, &room_ref(b.room_id, b.room_name), RoomKind::Group)
+            .await?;
+        Ok(group(project::room(&room)))
+    }
+
+    /// groups.invite: adds a user to a group.
+    #[oai(
+        path = "/groups.invite",
+        method = "post",
+        operation_id = "groups.invite"
+    )]
+    async fn invite(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<GroupResponse> {
+        Ok(group(
+            self.family().invite_or_kick(&auth, body.0, true).await?,
+        ))
+    }
+
+    /// groups.kick: removes a user from a group (permission remove-user).
+    #[oai(path = "/groups.kick", method = "post", operation_id = "groups.kick")]
+    async fn kick(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<GroupResponse> {
+        Ok(group(
+            self.family().invite_or_kick(&auth, body.0, false).await?,
+        ))
+    }
+
+    /// groups.members: a page of a group's members.
+    #[oai(
+        path = "/groups.members",
+        method = "get",
+        operation_id = "groups.members"
+    )]
+    async fn members(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<MembersResponse> {
+        Ok(Json(
+            self.family()
+                .members(&auth, room_ref(room_id.0, room_name.0), offset.0, count.0)
+                .await?,
+        ))
+    }
+}
+
+/// `subscriptions.*`.
+pub struct SubscriptionsApi {
+    /// Shared services.
+    pub state: AppState,
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Subscriptions")]
+impl SubscriptionsApi {
+    /// subscriptions.get: the caller's subscriptions, or those changed since `updatedSince`.
+    #[oai(
+        path = "/subscriptions.get",
+        method = "get",
+        operation_id = "subscriptions.get"
+    )]
+    async fn get(
+        &self,
+        auth: Auth,
+        #[oai(name = "updatedSince")] updated_since: Query<Option<String>>,
+    ) -> ApiResult<SubscriptionsResponse> {
+        let since = match updated_since
+            .0
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => Some(Timestamp::parse(s).ok_or_else(|| {
+                Error::meteor(
+                    "error-roomId-param-invalid",
+                    "The \"lastUpdate\" query parameter must be a valid date.",
+                )
+            })?),
+            None => None,
+        };
+        let (subs, removed) = self.state.rooms.subscriptions_of(auth.id(), since).await?;
+        let rooms = self.state.rooms.rooms_of(&subs).await?;
+        let update = subs
+            .iter()
+            .map(|s| {
+                project::subscription(s, rooms.iter().find(|r| r.id == s.rid), &auth.0.account)
+            })
+            .collect();
+        let remove = removed
+            .into_iter()
+            .map(|id| crate::roles_api::RemovedId { id })
+            .collect();
+        Ok(Json(SubscriptionsResponse {
+            update,
+            remove,
+            success: true,
+        }))
+    }
+
+    /// subscriptions.getOne: the caller's subscription to one room.
+    #[oai(
+        path = "/subscriptions.getOne",
+        method = "get",
+        operation_id = "subscriptions.getOne"
+    )]
+    async fn get_one(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+    ) -> ApiResult<SubscriptionResponse> {
+        let rid = required_str(room_id.0, "roomId")?;
+        let sub = self.state.rooms.subscription(auth.id(), &rid).await?;
+        let subscription = match sub {
+            Some(s) => {
+                let rooms = self.state.rooms.rooms_of(std::slice::from_ref(&s)).await?;
+                Some(project::subscription(&s, rooms.first(), &auth.0.account))
+            }
+            None => None,
+        };
+        Ok(Json(SubscriptionResponse {
+            subscription,
+            success: true,
+        }))
+    }
+}

@@ -1,0 +1,136 @@
+//! Rooms and subscriptions as clients see them.
+
+use poem_openapi::Object;
+use serde_json::Value;
+
+/// A user reference inside rooms and subscriptions.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct UserRef {
+    /// User id.
+    #[oai(rename = "_id")]
+    pub id: String,
+    /// Username.
+    pub username: String,
+    /// Display name.
+    #[oai(skip_serializing_if_is_none)]
+    pub name: Option<String>,
+}
+
+/// A room (IRoom).
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RoomJson {
+    /// Room id.
+    #[oai(rename = "_id")]
+    pub id: String,
+    /// `c` channel, `p` private group, `d` direct message.
+    pub t: String,
+    /// Unique name (not on direct messages).
+    #[oai(skip_serializing_if_is_none)]
+    pub name: Option<String>,
+    /// Display name.
+    #[oai(skip_serializing_if_is_none)]
+    pub fname: Option<String>,
+    /// Creator (not on direct messages).
+    #[oai(skip_serializing_if_is_none)]
+    pub u: Option<UserRef>,
+    /// Creation time.
+    pub ts: String,
+    /// Last change.
+    #[oai(rename = "_updatedAt")]
+    pub updated_at: String,
+    /// Messages posted.
+    pub msgs: i64,
+    /// Members.
+    pub users_count: i64,
+    /// Read-only.
+    pub ro: bool,
+    /// Joined by new users.
+    pub default: bool,
+    /// System messages shown.
+    pub sys_mes: bool,
+    /// Topic.
+    #[oai(skip_serializing_if_is_none)]
+    pub topic: Option<String>,
+    /// Description.
+    #[oai(skip_serializing_if_is_none)]
+    pub description: Option<String>,
+    /// Announcement.
+    #[oai(skip_serializing_if_is_none)]
+    pub announcement: Option<String>,
+    /// Last message time.
+    #[oai(skip_serializing_if_is_none)]
+    pub lm: Option<String>,
+    /// Last message.
+    #[oai(skip_serializing_if_is_none)]
+    pub last_message: Option<Value>,
+    /// Archived.
+    pub archived: bool,
+    /// Featured.
+    pub featured: bool,
+    /// Broadcast room.
+    pub broadcast: bool,
+    /// End-to-end encrypted.
+    pub encrypted: bool,
+    /// A join code is needed (the code itself is never shown).
+    pub join_code_required: bool,
+    /// Muted usernames.
+    pub muted: Vec<String>,
+    /// Custom fields.
+    pub custom_fields: Value,
+    /// Member usernames (direct messages).
+    #[oai(skip_serializing_if_is_none)]
+    pub usernames: Option<Vec<String>>,
+    /// Member ids (direct messages).
+    #[oai(skip_serializing_if_is_none)]
+    pub uids: Option<Vec<String>>,
+}
+
+/// A subscription (ISubscription): one member's view of a room.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct SubscriptionJson {
+    /// Subscription id.
+    #[oai(rename = "_id")]
+    pub id: String,
+    /// Room id.
+    pub rid: String,
+    /// The member.
+    pub u: UserRef,
+    /// Room name (the other member's username for direct messages).
+    pub name: String,
+    /// Display name.
+    pub fname: String,
+    /// Room type.
+    pub t: String,
+    /// When the member joined.
+    pub ts: String,
+    /// Last seen.
+    #[oai(skip_serializing_if_is_none)]
+    pub ls: Option<String>,
+    /// Last read.
+    #[oai(skip_serializing_if_is_none)]
+    pub lr: Option<String>,
+    /// Last change (membership, read marks, or new activity in the room).
+    #[oai(rename = "_updatedAt")]
+    pub updated_at: String,
+    /// Shown in the room list.
+    pub open: bool,
+    /// Has unread activity.
+    pub alert: bool,
+    /// Unread messages.
+    pub unread: i64,
+    /// Unread direct mentions.
+    pub user_mentions: i64,
+    /// Unread `@all`/`@here` mentions.
+    pub group_mentions: i64,
+    /// Room roles: owner, moderator, leader.
+    pub roles: Vec<String>,
+    /// Favorite.
+    pub f: bool,
+    /// Room archived.
+    pub archived: bool,
+    /// Threads with unread replies.
+    pub tunread: Vec<String>,
+}

@@ -1,0 +1,109 @@
+//! Subscriptions: one per member per room.
+
+use super::Page;
+use crate::entity::{subscription, trash};
+use crate::errors::db_err;
+use crate::{Db, Subscription};
+use apogee_core::Result;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+
+/// Trash ids of subscriptions are `<user id>/<subscription id>`, so a user's removals can be found.
+fn trash_id(s: &Subscription) -> String {
+    format!("{}/{}", s.user_id, s.id)
+}
+
+/// Stores a new subscription.
+pub async fn insert(db: &Db, s: Subscription) -> Result<()> {
+    subscription::Entity::insert(s.into_active_model())
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Writes every column of a subscription.
+pub async fn update(db: &Db, s: Subscription) -> Result<Subscription> {
+    s.into_active_model()
+        .reset_all()
+        .update(db.write())
+        .await
+        .map_err(db_err)
+}
+
+/// A user's subscription to a room.
+pub async fn of_user_in_room(db: &Db, user_id: &str, rid: &str) -> Result<Option<Subscription>> {
+    subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .filter(subscription::Column::Rid.eq(rid))
+        .one(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// A user's subscriptions (all, or those changed after `since`), oldest first.
+pub async fn of_user(db: &Db, user_id: &str, since: Option<i64>) -> Result<Vec<Subscription>> {
+    let mut q = subscription::Entity::find().filter(subscription::Column::UserId.eq(user_id));
+    if let Some(t) = since {
+        q = q.filter(subscription::Column::UpdatedAt.gt(t));
+    }
+    q.order_by_asc(subscription::Column::Ts)
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// Ids of a user's subscriptions removed after `since`.
+pub async fn removed_since(db: &Db, user_id: &str, since: i64) -> Result<Vec<String>> {
+    let prefix = format!("{user_id}/");
+    Ok(super::trash::since(db, "subscriptions", since)
+        .await?
+        .into_iter()
+        .filter_map(|(id, _)| id.strip_prefix(&prefix).map(str::to_owned))
+        .collect())
+}
+
+/// A page of a room's members' subscriptions (by name), with the total.
+pub async fn of_room(db: &Db, rid: &str, page: &Page) -> Result<(Vec<Subscription>, u64)> {
+    let base = subscription::Entity::find().filter(subscription::Column::Rid.eq(rid));
+    let total = base.clone().count(db.read()).await.map_err(db_err)?;
+    let rows = base
+        .order_by_asc(subscription::Column::Ts)
+        .order_by_asc(subscription::Column::Id)
+        .offset(page.offset)
+        .limit(super::limit_of(page.count))
+        .all(db.read())
+        .await
+        .map_err(db_err)?;
+    Ok((rows, total))
+}
+
+/// Removes a user's subscription to a room (recording it for sync); `None` when there was none.
+pub async fn delete(db: &Db, user_id: &str, rid: &str, now: i64) -> Result<Option<Subscription>> {
+    let txn = db.write().begin().await.map_err(db_err)?;
+    let Some(s) = subscription::Entity::find()
+        .filter(subscription::Column::UserId.eq(user_id))
+        .filter(subscription::Column::Rid.eq(rid))
+        .one(&txn)
+        .await
+        .map_err(db_err)?
+    else {
+        return Ok(None);
+    };
+    subscription::Entity::delete_by_id(s.id.clone())
+        .exec(&txn)
+        .await
+        .map_err(db_err)?;
+    trash::Entity::insert(trash::ActiveModel {
+        collection: sea_orm::Set("subscriptions".to_owned()),
+        id: sea_orm::Set(trash_id(&s)),
+        deleted_at: sea_orm::Set(now),
+    })
+    .exec(&txn)
+    .await
+    .map_err(db_err)?;
+    txn.commit().await.map_err(db_err)?;
+    Ok(Some(s))
+}

@@ -1,0 +1,414 @@
+//! `channels.*`, `groups.*`, `subscriptions.*`, and the events they publish.
+
+use apogee_blackbox::{TestServer, db_tests, events_within, watch};
+use apogee_core::{EventKind, Topic};
+use serde_json::json;
+
+mod bodies {
+    use super::*;
+
+    pub async fn new_users_join_default_channels(s: TestServer) {
+        let u = s.user("newbie").await;
+        let subs = s.get("/api/v1/subscriptions.get", Some(&u)).await.ok();
+        let general = subs["update"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rid"] == "GENERAL")
+            .unwrap()
+            .clone();
+        assert_eq!(general["name"], "general");
+        assert_eq!(general["t"], "c");
+        assert_eq!(general["u"]["username"], "newbie");
+        assert_eq!(general["unread"], 0);
+        assert_eq!(general["alert"], false);
+        assert_eq!(general["open"], true);
+        assert_eq!(subs["remove"], json!([]));
+        let info = s
+            .get("/api/v1/channels.info?roomId=GENERAL", Some(&u))
+            .await
+            .ok();
+        assert_eq!(info["channel"]["usersCount"], 2, "admin and newbie");
+        assert_eq!(info["channel"]["default"], true);
+        // users.create can opt out.
+        s.post("/api/v1/users.create", Some(&s.admin), json!({"username": "loner", "email": "l@example.com", "name": "L", "password": "pw", "joinDefaultChannels": false}))
+            .await
+            .ok();
+        let l = s.login("loner", "pw").await;
+        assert_eq!(
+            s.get("/api/v1/subscriptions.get", Some(&l)).await.ok()["update"],
+            json!([])
+        );
+        s.stop().await;
+    }
+
+    pub async fn create_info_list_channels(s: TestServer) {
+        let u = s.user("olga").await;
+        s.user("pete").await;
+        let mut events = watch(&s);
+        let c = s
+            .post("/api/v1/channels.create", Some(&u), json!({"name": "dev", "members": ["pete"], "readOnly": "false", "extraData": {"topic": "code"}}))
+            .await
+            .ok()["channel"]
+            .clone();
+        let rid = c["_id"].as_str().unwrap().to_owned();
+        assert_eq!(rid.len(), 17);
+        assert_eq!(c["t"], "c");
+        assert_eq!(c["name"], "dev");
+        assert_eq!(c["fname"], "dev");
+        assert_eq!(c["u"]["username"], "olga");
+        assert_eq!(c["usersCount"], 2);
+        assert_eq!(c["msgs"], 0);
+        assert_eq!(c["ro"], false);
+        assert_eq!(c["topic"], "code");
+        assert_eq!(c["joinCodeRequired"], false);
+        let evs = events_within(&mut events, 300).await;
+        assert!(
+            evs.iter().any(|e| e.topic == Topic::Room(rid.clone())
+                && e.kind
+                    == EventKind::RoomChanged {
+                        room_id: rid.clone()
+                    }),
+            "{evs:?}"
+        );
+        assert!(
+            evs.iter().any(|e| e.kind
+                == EventKind::SubscriptionChanged {
+                    user_id: u.user_id.clone(),
+                    room_id: rid.clone()
+                }),
+            "{evs:?}"
+        );
+        // The creator owns it.
+        let sub = s
+            .get(
+                &format!("/api/v1/subscriptions.getOne?roomId={rid}"),
+                Some(&u),
+            )
+            .await
+            .ok();
+        assert_eq!(sub["subscription"]["roles"], json!(["owner"]));
+        let b = s
+            .get("/api/v1/channels.info?roomName=dev", Some(&u))
+            .await
+            .ok();
+        assert_eq!(b["channel"]["_id"], json!(rid));
+        s.get("/api/v1/channels.info?roomName=%23dev", Some(&u))
+            .await
+            .ok();
+        let e = s
+            .get("/api/v1/channels.info?roomId=NOPE", Some(&u))
+            .await
+            .err_type("error-room-not-found");
+        assert_eq!(
+            e["error"],
+            "The required \"roomId\" or \"roomName\" param provided does not match any channel [error-room-not-found]"
+        );
+        s.get("/api/v1/channels.info", Some(&u))
+            .await
+            .err_type("error-room-param-not-provided");
+        // Errors on creation.
+        s.post("/api/v1/channels.create", Some(&u), json!({"name": "DEV"}))
+            .await
+            .err_type("error-duplicate-channel-name");
+        s.post(
+            "/api/v1/channels.create",
+            Some(&u),
+            json!({"name": "bad name"}),
+        )
+        .await
+        .err_type("error-invalid-room-name");
+        s.post(
+            "/api/v1/channels.create",
+            Some(&u),
+            json!({"name": "x", "members": ["ghost"]}),
+        )
+        .await
+        .err_type("error-invalid-user");
+        s.post("/api/v1/channels.create", Some(&u), json!({}))
+            .await
+            .err_type("error-invalid-params");
+        // Paging through every channel.
+        for i in 0..4 {
+            s.post(
+                "/api/v1/channels.create",
+                Some(&u),
+                json!({"name": format!("room{i}")}),
+            )
+            .await
+            .ok();
+        }
+        let mut names = Vec::new();
+        let mut offset = 0;
+        loop {
+            let b = s
+                .get(
+                    &format!("/api/v1/channels.list?count=2&offset={offset}"),
+                    Some(&u),
+                )
+                .await
+                .ok();
+            assert_eq!(b["total"], 6);
+            let page = b["channels"].as_array().unwrap().clone();
+            names.extend(page.iter().map(|c| c["name"].as_str().unwrap().to_owned()));
+            offset += page.len();
+            if page.len() < 2 {
+                break;
+            }
+        }
+        assert_eq!(
+            names,
+            ["dev", "general", "room0", "room1", "room2", "room3"]
+        );
+        let joined = s.get("/api/v1/channels.list.joined", Some(&u)).await.ok();
+        assert_eq!(joined["total"], 6);
+        // Without create-c, creation is refused.
+        s.post(
+            "/api/v1/permissions.update",
+            Some(&s.admin),
+            json!({"permissions": [{"_id": "create-c", "roles": ["admin"]}]}),
+        )
+        .await
+        .ok();
+        s.post("/api/v1/channels.create", Some(&u), json!({"name": "nope"}))
+            .await
+            .err(403);
+        s.stop().await;
+    }
+
+    pub async fn join_leave_invite_kick(s: TestServer) {
+        let owner = s.user("quinn").await;
+        let rita = s.user("rita").await;
+        s.user("sam").await;
+        let rid = s
+            .post(
+                "/api/v1/channels.create",
+                Some(&owner),
+                json!({"name": "ops"}),
+            )
+            .await
+            .ok()["channel"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let c = s
+            .post("/api/v1/channels.join", Some(&rita), json!({"roomId": rid}))
+            .await
+            .ok();
+        assert_eq!(c["channel"]["usersCount"], 2);
+        // Joining twice changes nothing.
+        assert_eq!(
+            s.post("/api/v1/channels.join", Some(&rita), json!({"roomId": rid}))
+                .await
+                .ok()["channel"]["usersCount"],
+            2
+        );
+        // A plain member may not invite or kick.
+        s.post(
+            "/api/v1/channels.invite",
+            Some(&rita),
+            json!({"roomId": rid, "username": "sam"}),
+        )
+        .await
+        .err(403);
+        s.post(
+            "/api/v1/channels.kick",
+            Some(&rita),
+            json!({"roomId": rid, "username": "quinn"}),
+        )
+        .await
+        .err(403);
+        let c = s
+            .post(
+                "/api/v1/channels.invite",
+                Some(&owner),
+                json!({"roomId": rid, "username": "sam"}),
+            )
+            .await
+            .ok();
+        assert_eq!(c["channel"]["usersCount"], 3);
+        let members = s
+            .get(
+                &format!("/api/v1/channels.members?roomId={rid}&count=2"),
+                Some(&rita),
+            )
+            .await
+            .ok();
+        assert_eq!(members["total"], 3);
+        assert_eq!(members["count"], 2);
+        assert_eq!(members["members"][0]["username"], "quinn");
+        // Kicked: the subscription goes, and sync reports it.
+        let before = apogee_core::Timestamp::now().plus_millis(-1).to_iso();
+        let sam = s.login("sam", "sam-pw").await;
+        let c = s
+            .post(
+                "/api/v1/channels.kick",
+                Some(&owner),
+                json!({"roomId": rid, "username": "sam"}),
+            )
+            .await
+            .ok();
+        assert_eq!(c["channel"]["usersCount"], 2);
+        let sync = s
+            .get(
+                &format!("/api/v1/subscriptions.get?updatedSince={before}"),
+                Some(&sam),
+            )
+            .await
+            .ok();
+        assert_eq!(sync["remove"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            s.get(
+                &format!("/api/v1/subscriptions.getOne?roomId={rid}"),
+                Some(&sam)
+            )
+            .await
+            .ok()["subscription"],
+            json!(null)
+        );
+        s.post(
+            "/api/v1/channels.kick",
+            Some(&owner),
+            json!({"roomId": rid, "username": "sam"}),
+        )
+        .await
+        .err_type("error-user-not-in-room");
+        // The last owner cannot leave; a member can.
+        let e = s
+            .post(
+                "/api/v1/channels.leave",
+                Some(&owner),
+                json!({"roomId": rid}),
+            )
+            .await
+            .err_type("error-you-are-last-owner");
+        assert!(e["error"].as_str().unwrap().contains("last owner"));
+        s.post(
+            "/api/v1/channels.leave",
+            Some(&rita),
+            json!({"roomId": rid}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/channels.leave",
+            Some(&rita),
+            json!({"roomId": rid}),
+        )
+        .await
+        .err_type("error-user-not-in-room");
+        s.stop().await;
+    }
+
+    pub async fn private_groups_stay_private(s: TestServer) {
+        let owner = s.user("tina").await;
+        let outsider = s.user("uma").await;
+        s.user("vic").await;
+        let g = s
+            .post(
+                "/api/v1/groups.create",
+                Some(&owner),
+                json!({"name": "secret", "members": ["vic"]}),
+            )
+            .await
+            .ok()["group"]
+            .clone();
+        assert_eq!(g["t"], "p");
+        let rid = g["_id"].as_str().unwrap().to_owned();
+        let vic = s.login("vic", "vic-pw").await;
+        assert_eq!(
+            s.get(&format!("/api/v1/groups.info?roomId={rid}"), Some(&vic))
+                .await
+                .ok()["group"]["name"],
+            "secret"
+        );
+        // An outsider learns nothing, by id or by name, and cannot list members or join.
+        s.get(
+            &format!("/api/v1/groups.info?roomId={rid}"),
+            Some(&outsider),
+        )
+        .await
+        .err_type("error-room-not-found");
+        s.get("/api/v1/groups.info?roomName=secret", Some(&outsider))
+            .await
+            .err_type("error-room-not-found");
+        s.get(
+            &format!("/api/v1/groups.members?roomId={rid}"),
+            Some(&outsider),
+        )
+        .await
+        .err_type("error-room-not-found");
+        s.post(
+            "/api/v1/channels.join",
+            Some(&outsider),
+            json!({"roomId": rid}),
+        )
+        .await
+        .err_type("error-room-not-found");
+        s.post(
+            "/api/v1/groups.invite",
+            Some(&outsider),
+            json!({"roomId": rid, "username": "uma"}),
+        )
+        .await
+        .err_type("error-room-not-found");
+        assert_eq!(
+            s.get("/api/v1/groups.list", Some(&outsider)).await.ok()["total"],
+            0
+        );
+        assert_eq!(
+            s.get("/api/v1/groups.list", Some(&vic)).await.ok()["groups"][0]["name"],
+            "secret"
+        );
+        // channels.* does not address groups.
+        s.get(&format!("/api/v1/channels.info?roomId={rid}"), Some(&owner))
+            .await
+            .err_type("error-room-not-found");
+        s.get("/api/v1/groups.listAll", Some(&owner)).await.err(403);
+        assert_eq!(
+            s.get("/api/v1/groups.listAll", Some(&s.admin)).await.ok()["total"],
+            1
+        );
+        s.post(
+            "/api/v1/groups.invite",
+            Some(&owner),
+            json!({"roomId": rid, "username": "uma"}),
+        )
+        .await
+        .ok();
+        s.get(
+            &format!("/api/v1/groups.info?roomId={rid}"),
+            Some(&outsider),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/groups.kick",
+            Some(&owner),
+            json!({"roomId": rid, "username": "uma"}),
+        )
+        .await
+        .ok();
+        s.get(
+            &format!("/api/v1/groups.info?roomId={rid}"),
+            Some(&outsider),
+        )
+        .await
+        .err_type("error-room-not-found");
+        s.post(
+            "/api/v1/groups.leave",
+            Some(&vic),
+            json!({"roomName": "secret"}),
+        )
+        .await
+        .ok();
+        s.stop().await;
+    }
+}
+
+db_tests!(
+    new_users_join_default_channels,
+    create_info_list_channels,
+    join_leave_invite_kick,
+    private_groups_stay_private,
+);

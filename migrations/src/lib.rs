@@ -12,6 +12,7 @@ pub use sea_orm_migration::MigratorTrait;
 
 mod m20261129_000001_foundation;
 mod m20261129_000002_rooms;
+mod m20261129_000003_messages;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_rooms::Migration),
+            Box::new(m20261129_000003_messages::Migration),
         ]
     }
 }

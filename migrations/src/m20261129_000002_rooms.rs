@@ -69,7 +69,7 @@ impl MigrationTrait for Migration {
                 .not_null()
                 .default("[]")
                 .to_owned(),
-            // JSON of the last message (room lists show it).
+            // Id of the last message (room lists show it, loaded in batch).
             ColumnDef::new(name("last_message"))
                 .text()
                 .null()

@@ -3,6 +3,7 @@
 
 mod auth;
 mod auth_api;
+mod chat_api;
 mod error;
 mod info_api;
 mod misc_api;
@@ -38,6 +39,7 @@ type Apis = (
     rooms_api::ChannelsApi,
     rooms_api::GroupsApi,
     rooms_api::SubscriptionsApi,
+    chat_api::ChatApi,
 );
 
 fn service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -54,6 +56,7 @@ fn service(state: &AppState) -> OpenApiService<Apis, ()> {
             rooms_api::ChannelsApi { state: s() },
             rooms_api::GroupsApi { state: s() },
             rooms_api::SubscriptionsApi { state: s() },
+            chat_api::ChatApi { state: s() },
         ),
         "Apogee REST API (Rocket.Chat 8.5 compatible)",
         env!("CARGO_PKG_VERSION"),

@@ -222,3 +222,37 @@ pub fn subscription(
         tunread: list(&s.tunread),
     }
 }
+
+/// A message: the stored columns plus the optional fields kept in its `data`.
+pub fn message(m: &apogee_storage::Message) -> apogee_protocol::room::MessageJson {
+    use apogee_protocol::room::{MessageJson, UserRef};
+    let data: serde_json::Map<String, Value> = serde_json::from_str(&m.data).unwrap_or_default();
+    let s = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
+    let v = |k: &str| data.get(k).cloned();
+    MessageJson {
+        id: m.id.clone(),
+        rid: m.rid.clone(),
+        msg: m.msg.clone(),
+        ts: iso(m.ts),
+        u: UserRef {
+            id: m.u_id.clone(),
+            username: m.u_username.clone(),
+            name: m.u_name.clone(),
+        },
+        updated_at: iso(m.updated_at),
+        t: m.t.clone(),
+        tmid: m.tmid.clone(),
+        tshow: data.get("tshow").and_then(Value::as_bool),
+        alias: s("alias"),
+        emoji: s("emoji"),
+        avatar: s("avatar"),
+        attachments: v("attachments"),
+        mentions: v("mentions").unwrap_or_else(|| json!([])),
+        channels: v("channels").unwrap_or_else(|| json!([])),
+        urls: v("urls"),
+        groupable: data.get("groupable").and_then(Value::as_bool),
+        bot: v("bot"),
+        custom_fields: v("customFields"),
+        pinned: m.pinned.then_some(true),
+    }
+}

@@ -1,6 +1,7 @@
 //! What every handler needs, handed to the API structs (no global state).
 
 use apogee_core::EventBus;
+use apogee_messages::Messages;
 use apogee_rooms::Rooms;
 use apogee_users::Users;
 use apogee_users::stats::InstanceInfo;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub users: Users,
     /// Channels, groups, subscriptions.
     pub rooms: Rooms,
+    /// Messages.
+    pub messages: Messages,
     /// Where domain events are published (realtime subscribes here).
     pub bus: Arc<dyn EventBus>,
     /// Version and timing facts for `/api/info` and statistics.

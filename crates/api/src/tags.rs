@@ -27,4 +27,6 @@ pub enum ApiTags {
     Groups,
     /// `subscriptions.*`.
     Subscriptions,
+    /// `chat.*`: messages.
+    Chat,
 }

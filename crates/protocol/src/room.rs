@@ -134,3 +134,63 @@ pub struct SubscriptionJson {
     /// Threads with unread replies.
     pub tunread: Vec<String>,
 }
+
+/// A message (IMessage).
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct MessageJson {
+    /// Message id.
+    #[oai(rename = "_id")]
+    pub id: String,
+    /// Room id.
+    pub rid: String,
+    /// Text (may be empty).
+    pub msg: String,
+    /// Posting time.
+    pub ts: String,
+    /// Sender.
+    pub u: UserRef,
+    /// Last change.
+    #[oai(rename = "_updatedAt")]
+    pub updated_at: String,
+    /// System message type (absent on ordinary messages).
+    #[oai(skip_serializing_if_is_none)]
+    pub t: Option<String>,
+    /// Thread root.
+    #[oai(skip_serializing_if_is_none)]
+    pub tmid: Option<String>,
+    /// A thread reply also shown in the room.
+    #[oai(skip_serializing_if_is_none)]
+    pub tshow: Option<bool>,
+    /// Display name override.
+    #[oai(skip_serializing_if_is_none)]
+    pub alias: Option<String>,
+    /// Emoji avatar override.
+    #[oai(skip_serializing_if_is_none)]
+    pub emoji: Option<String>,
+    /// Avatar URL override.
+    #[oai(skip_serializing_if_is_none)]
+    pub avatar: Option<String>,
+    /// Slack-style attachments.
+    #[oai(skip_serializing_if_is_none)]
+    pub attachments: Option<Value>,
+    /// Mentioned users (`@all`/`@here` as `{_id:"all"}` / `{_id:"here"}`).
+    pub mentions: Value,
+    /// Referenced channels.
+    pub channels: Value,
+    /// URL previews.
+    #[oai(skip_serializing_if_is_none)]
+    pub urls: Option<Value>,
+    /// Whether clients may group it with neighbours.
+    #[oai(skip_serializing_if_is_none)]
+    pub groupable: Option<bool>,
+    /// Bot marker.
+    #[oai(skip_serializing_if_is_none)]
+    pub bot: Option<Value>,
+    /// Custom fields.
+    #[oai(skip_serializing_if_is_none)]
+    pub custom_fields: Option<Value>,
+    /// Pinned.
+    #[oai(skip_serializing_if_is_none)]
+    pub pinned: Option<bool>,
+}

@@ -4,6 +4,7 @@
 mod access;
 mod membership;
 mod names;
+mod system;
 
 use apogee_core::{Error, Event, EventBus, EventKind, Result, Timestamp, Topic};
 use apogee_storage::{Db, Room, Subscription, repo};
@@ -63,6 +64,11 @@ impl Rooms {
     /// The accounts service.
     pub fn users(&self) -> &Users {
         &self.users
+    }
+
+    /// The event bus.
+    pub fn bus(&self) -> &Arc<dyn EventBus> {
+        &self.bus
     }
 
     fn db(&self) -> &Db {

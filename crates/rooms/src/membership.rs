@@ -213,6 +213,8 @@ impl Rooms {
             .add_member(&room, &actor.account, &[], Self::now())
             .await?
         {
+            self.system_message(&room, "uj", &actor.account.user.username, &actor.account)
+                .await?;
             let room = self.reload(&room.id).await?;
             self.room_changed(&room);
             return Ok(room);
@@ -242,6 +244,8 @@ impl Rooms {
             ));
         }
         self.remove_member(&room, actor.id()).await?;
+        self.system_message(&room, "ul", &actor.account.user.username, &actor.account)
+            .await?;
         let room = self.reload(&room.id).await?;
         self.room_changed(&room);
         Ok(room)
@@ -286,6 +290,8 @@ impl Rooms {
         }
         let target = self.users.get(who).await?;
         if self.add_member(&room, &target, &[], Self::now()).await? {
+            self.system_message(&room, "au", &target.user.username, &actor.account)
+                .await?;
             let room = self.reload(&room.id).await?;
             self.room_changed(&room);
             return Ok(room);
@@ -318,6 +324,8 @@ impl Rooms {
             ));
         }
         self.remove_member(&room, &target.user.id).await?;
+        self.system_message(&room, "ru", &target.user.username, &actor.account)
+            .await?;
         let room = self.reload(&room.id).await?;
         self.room_changed(&room);
         Ok(room)

@@ -6,6 +6,7 @@ use apogee_bus::LocalBus;
 use apogee_core::EventBus;
 use apogee_core::names::setting;
 use apogee_core::{Error, Result, Timestamp};
+use apogee_messages::Messages;
 use apogee_rooms::Rooms;
 use apogee_storage::{Db, DbOptions};
 use apogee_users::stats::InstanceInfo;
@@ -83,6 +84,7 @@ pub async fn build_state(config: &Config, env: &DeployEnv, users: Users) -> Resu
         .map_or(0, |s| s.updated_at);
     Ok(AppState {
         users,
+        messages: Messages::new(rooms.clone()),
         rooms,
         bus,
         instance: InstanceInfo {

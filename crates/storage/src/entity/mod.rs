@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table. Plain `Model` structs are what other crates see.
 
 pub mod login_token;
+pub mod message;
 pub mod permission;
 pub mod role;
 pub mod room;

@@ -1,0 +1,372 @@
+//! `chat.*` and room history.
+
+use crate::auth::Auth;
+use crate::error::ApiResult;
+use crate::params::{page, required, required_str};
+use crate::project;
+use crate::state::AppState;
+use crate::tags::ApiTags;
+use apogee_core::{Error, Timestamp};
+use apogee_messages::{NewMessage, SendMode};
+use apogee_protocol::Flag;
+use apogee_protocol::room::MessageJson;
+use apogee_rooms::{RoomKind, RoomRef};
+use apogee_storage::repo;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use serde_json::Value;
+
+/// `chat.postMessage` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct PostMessageBody {
+    /// Room id (a string, or a list).
+    pub room_id: Option<Value>,
+    /// `#channel`, `@username`, or a room id (a string, or a list).
+    pub channel: Option<Value>,
+    /// Text.
+    pub text: Option<String>,
+    /// Display name override.
+    pub alias: Option<String>,
+    /// Emoji avatar override.
+    pub emoji: Option<String>,
+    /// Avatar URL override.
+    pub avatar: Option<String>,
+    /// Slack-style attachments.
+    pub attachments: Option<Value>,
+    /// Thread root.
+    pub tmid: Option<String>,
+    /// Custom fields.
+    pub custom_fields: Option<Value>,
+}
+
+/// `chat.postMessage` answer.
+#[derive(Object)]
+pub struct PostMessageResponse {
+    /// Posting time in epoch milliseconds (a number, as Rocket.Chat sends it).
+    pub ts: i64,
+    /// The `channel` (or `roomId`) parameter, echoed.
+    pub channel: Value,
+    /// The message.
+    pub message: MessageJson,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// The message of `chat.sendMessage`.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct OutgoingMessage {
+    /// Client-chosen id.
+    #[oai(rename = "_id")]
+    pub id: Option<String>,
+    /// Room id (required).
+    pub rid: Option<String>,
+    /// Text.
+    pub msg: Option<String>,
+    /// Thread root.
+    pub tmid: Option<String>,
+    /// Also show a thread reply in the room.
+    pub tshow: Option<Flag>,
+    /// Display name override.
+    pub alias: Option<String>,
+    /// Emoji avatar override.
+    pub emoji: Option<String>,
+    /// Avatar URL override.
+    pub avatar: Option<String>,
+    /// Slack-style attachments.
+    pub attachments: Option<Value>,
+    /// Bot marker.
+    pub bot: Option<Value>,
+    /// Custom fields.
+    pub custom_fields: Option<Value>,
+}
+
+/// `chat.sendMessage` body.
+#[derive(Object, Debug)]
+pub struct SendMessageBody {
+    /// The message (required).
+    pub message: Option<OutgoingMessage>,
+}
+
+/// `{message}`.
+#[derive(Object)]
+pub struct ChatMessageResponse {
+    /// The message.
+    pub message: MessageJson,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// `{messages}`.
+#[derive(Object)]
+pub struct HistoryResponse {
+    /// Messages, newest first.
+    pub messages: Vec<MessageJson>,
+    /// Always `true`.
+    pub success: bool,
+}
+
+fn targets(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Chat operations.
+pub struct ChatApi {
+    /// Shared services.
+    pub state: AppState,
+}
+
+impl ChatApi {
+    async fn resolve(&self, target: &str) -> Result<String, Error> {
+        let invalid = || Error::meteor("invalid-channel", "Invalid channel");
+        let db = self.state.users.db();
+        if let Some(name) = target.strip_prefix('#') {
+            return repo::rooms::by_name(db, name)
+                .await?
+                .map(|r| r.id)
+                .ok_or_else(invalid);
+        }
+        if target.starts_with('@') {
+            // Direct messages arrive with the dm.* work; until then they are refused clearly.
+            return Err(invalid());
+        }
+        repo::rooms::by_id(db, target)
+            .await?
+            .map(|r| r.id)
+            .ok_or_else(invalid)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn history(
+        &self,
+        auth: &Auth,
+        kind: RoomKind,
+        room_id: Option<String>,
+        room_name: Option<String>,
+        latest: Option<String>,
+        oldest: Option<String>,
+        inclusive: Option<Flag>,
+        offset: Option<i64>,
+        count: Option<i64>,
+    ) -> ApiResult<HistoryResponse> {
+        let date = |v: Option<String>, name: &str| -> Result<Option<Timestamp>, Error> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => Timestamp::parse(s)
+                    .map(Some)
+                    .ok_or_else(|| Error::invalid_params(format!("{name} must be a date"))),
+            }
+        };
+        let page = page(&self.state, offset, count, None)?;
+        let messages = self
+            .state
+            .messages
+            .history(
+                &auth.0,
+                &RoomRef {
+                    id: room_id,
+                    name: room_name,
+                },
+                kind,
+                date(latest, "latest")?,
+                date(oldest, "oldest")?,
+                inclusive.is_some_and(|f| f.0),
+                page.offset,
+                page.count,
+            )
+            .await?;
+        Ok(Json(HistoryResponse {
+            messages: messages.iter().map(project::message).collect(),
+            success: true,
+        }))
+    }
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Chat")]
+impl ChatApi {
+    /// chat.postMessage: posts into a room, `#channel` or `@user` (joins public channels on the way).
+    #[oai(
+        path = "/chat.postMessage",
+        method = "post",
+        operation_id = "chat.postMessage"
+    )]
+    async fn post_message(
+        &self,
+        auth: Auth,
+        body: Json<PostMessageBody>,
+    ) -> ApiResult<PostMessageResponse> {
+        let b = body.0;
+        let echo = b.channel.clone().or_else(|| b.room_id.clone());
+        let echo = echo.ok_or_else(|| Error::meteor("error-invalid-channel", "Invalid channel"))?;
+        let list = targets(&echo);
+        if list.is_empty() {
+            return Err(Error::meteor("error-invalid-channel", "Invalid channel").into());
+        }
+        let mut first = None;
+        for target in list {
+            let rid = self.resolve(target.trim()).await?;
+            let m = self
+                .state
+                .messages
+                .send(
+                    &auth.0,
+                    NewMessage {
+                        rid,
+                        msg: b.text.clone().unwrap_or_default(),
+                        tmid: b.tmid.clone(),
+                        alias: b.alias.clone(),
+                        emoji: b.emoji.clone(),
+                        avatar: b.avatar.clone(),
+                        attachments: b.attachments.clone(),
+                        custom_fields: b.custom_fields.clone(),
+                        ..NewMessage::default()
+                    },
+                    SendMode::Post,
+                )
+                .await?;
+            first.get_or_insert(m);
+        }
+        let m = first.ok_or_else(|| Error::internal("no message posted"))?;
+        Ok(Json(PostMessageResponse {
+            ts: m.ts,
+            channel: echo,
+            message: project::message(&m),
+            success: true,
+        }))
+    }
+
+    /// chat.sendMessage: sends a message (client-chosen `_id` allowed) into a room the caller is in.
+    #[oai(
+        path = "/chat.sendMessage",
+        method = "post",
+        operation_id = "chat.sendMessage"
+    )]
+    async fn send_message(
+        &self,
+        auth: Auth,
+        body: Json<SendMessageBody>,
+    ) -> ApiResult<ChatMessageResponse> {
+        let m = required(body.0.message, "message")?;
+        let sent = self
+            .state
+            .messages
+            .send(
+                &auth.0,
+                NewMessage {
+                    id: m.id,
+                    rid: required_str(m.rid, "rid")?,
+                    msg: m.msg.unwrap_or_default(),
+                    tmid: m.tmid,
+                    tshow: m.tshow.is_some_and(|f| f.0),
+                    alias: m.alias,
+                    emoji: m.emoji,
+                    avatar: m.avatar,
+                    attachments: m.attachments,
+                    bot: m.bot,
+                    custom_fields: m.custom_fields,
+                },
+                SendMode::Send,
+            )
+            .await?;
+        Ok(Json(ChatMessageResponse {
+            message: project::message(&sent),
+            success: true,
+        }))
+    }
+
+    /// chat.getMessage: one message the caller may read.
+    #[oai(
+        path = "/chat.getMessage",
+        method = "get",
+        operation_id = "chat.getMessage"
+    )]
+    async fn get_message(
+        &self,
+        auth: Auth,
+        #[oai(name = "msgId")] msg_id: Query<Option<String>>,
+    ) -> ApiResult<ChatMessageResponse> {
+        let id = required_str(msg_id.0, "msgId")?;
+        let m = self.state.messages.get(&auth.0, &id).await?;
+        Ok(Json(ChatMessageResponse {
+            message: project::message(&m),
+            success: true,
+        }))
+    }
+
+    /// channels.history: a channel's messages, newest first (`latest`, `oldest`, `inclusive`,
+    /// `offset`, `count`).
+    #[allow(clippy::too_many_arguments)]
+    #[oai(
+        path = "/channels.history",
+        method = "get",
+        operation_id = "channels.history",
+        tag = "ApiTags::Channels"
+    )]
+    async fn channels_history(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+        latest: Query<Option<String>>,
+        oldest: Query<Option<String>>,
+        inclusive: Query<Option<Flag>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<HistoryResponse> {
+        self.history(
+            &auth,
+            RoomKind::Channel,
+            room_id.0,
+            room_name.0,
+            latest.0,
+            oldest.0,
+            inclusive.0,
+            offset.0,
+            count.0,
+        )
+        .await
+    }
+
+    /// groups.history: a group's messages, newest first (members only).
+    #[allow(clippy::too_many_arguments)]
+    #[oai(
+        path = "/groups.history",
+        method = "get",
+        operation_id = "groups.history",
+        tag = "ApiTags::Groups"
+    )]
+    async fn groups_history(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+        latest: Query<Option<String>>,
+        oldest: Query<Option<String>>,
+        inclusive: Query<Option<Flag>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<HistoryResponse> {
+        self.history(
+            &auth,
+            RoomKind::Group,
+            room_id.0,
+            room_name.0,
+            latest.0,
+            oldest.0,
+            inclusive.0,
+            offset.0,
+            count.0,
+        )
+        .await
+    }
+}

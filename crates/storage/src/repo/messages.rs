@@ -1,0 +1,104 @@
+//! Messages: posting (atomically with the room's counters) and reading history.
+
+use crate::entity::{message, room};
+use crate::errors::db_err;
+use crate::{Db, Message};
+use apogee_core::{Error, Result};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+/// Posts a message: takes the room's next sequence number, bumps `msgs`, `lm`, the last message
+/// and `updated_at`, and inserts the message, in one transaction. Returns the stored message.
+///
+/// The sequence is taken by an UPDATE first, so on PostgreSQL concurrent posts to one room queue on
+/// its row lock instead of racing for the same number; SQLite has one writer anyway.
+pub async fn post(db: &Db, mut m: Message) -> Result<Message> {
+    let txn = db.write().begin().await.map_err(db_err)?;
+    let updated = room::Entity::update_many()
+        .col_expr(room::Column::Seq, Expr::col(room::Column::Seq).add(1))
+        .col_expr(room::Column::Msgs, Expr::col(room::Column::Msgs).add(1))
+        .col_expr(room::Column::LastMessageAt, Expr::value(m.ts))
+        .col_expr(room::Column::LastMessage, Expr::value(m.id.clone()))
+        .col_expr(room::Column::UpdatedAt, Expr::value(m.updated_at))
+        .filter(room::Column::Id.eq(m.rid.clone()))
+        .exec(&txn)
+        .await
+        .map_err(db_err)?;
+    if updated.rows_affected == 0 {
+        return Err(Error::meteor("error-invalid-room", "Invalid room"));
+    }
+    let seq: Option<i64> = room::Entity::find_by_id(m.rid.clone())
+        .select_only()
+        .column(room::Column::Seq)
+        .into_tuple()
+        .one(&txn)
+        .await
+        .map_err(db_err)?;
+    m.seq = seq.ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))?;
+    message::Entity::insert(m.clone().into_active_model())
+        .exec(&txn)
+        .await
+        .map_err(db_err)?;
+    txn.commit().await.map_err(db_err)?;
+    Ok(m)
+}
+
+/// The message with this id.
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<Message>> {
+    message::Entity::find_by_id(id.to_owned())
+        .one(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// Messages with these ids.
+pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Message>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    message::Entity::find()
+        .filter(message::Column::Id.is_in(ids.iter().cloned()))
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// A window of a room's history, newest first: messages with `oldest < ts < latest` (`<=` both
+/// when `inclusive`), skipping `offset`, at most `count`. Reads the `(rid, ts)` index only.
+pub async fn history(
+    db: &Db,
+    rid: &str,
+    latest: Option<i64>,
+    oldest: Option<i64>,
+    inclusive: bool,
+    offset: u64,
+    count: Option<u64>,
+) -> Result<Vec<Message>> {
+    let mut q = message::Entity::find()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::Hidden.eq(false));
+    if let Some(l) = latest {
+        q = q.filter(if inclusive {
+            message::Column::Ts.lte(l)
+        } else {
+            message::Column::Ts.lt(l)
+        });
+    }
+    if let Some(o) = oldest {
+        q = q.filter(if inclusive {
+            message::Column::Ts.gte(o)
+        } else {
+            message::Column::Ts.gt(o)
+        });
+    }
+    q.order_by_desc(message::Column::Ts)
+        .order_by_desc(message::Column::Seq)
+        .offset(offset)
+        .limit(super::limit_of(count))
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}

@@ -1,0 +1,348 @@
+//! `chat.*` and room history.
+
+use apogee_blackbox::{TestServer, db_tests, events_within, watch};
+use apogee_core::{EventKind, Topic};
+use serde_json::json;
+
+mod bodies {
+    use super::*;
+
+    pub async fn post_message_echo_and_history(s: TestServer) {
+        let reader = s.user("reader").await;
+        let mut events = watch(&s);
+        let b = s
+            .post("/api/v1/chat.postMessage", Some(&s.admin), json!({"channel": "#general", "text": "hello @reader and @all in #general", "alias": "Bot"}))
+            .await
+            .ok();
+        assert_eq!(b["channel"], "#general");
+        assert!(b["ts"].is_i64(), "ts is epoch ms: {b}");
+        let m = &b["message"];
+        assert_eq!(m["rid"], "GENERAL");
+        assert_eq!(m["msg"], "hello @reader and @all in #general");
+        assert_eq!(m["u"]["username"], "admin");
+        assert_eq!(m["alias"], "Bot");
+        assert_eq!(m["groupable"], false);
+        assert_eq!(m["mentions"][0]["username"], "reader");
+        assert_eq!(m["mentions"][0]["_id"], json!(reader.user_id));
+        assert_eq!(m["mentions"][1], json!({"_id": "all", "username": "all"}));
+        assert_eq!(
+            m["channels"],
+            json!([{"_id": "GENERAL", "name": "general"}])
+        );
+        let mid = m["_id"].as_str().unwrap().to_owned();
+        let evs = events_within(&mut events, 300).await;
+        assert!(
+            evs.iter().any(|e| e.topic == Topic::Room("GENERAL".into())
+                && e.kind
+                    == EventKind::MessageCreated {
+                        room_id: "GENERAL".into(),
+                        message_id: mid.clone()
+                    }),
+            "{evs:?}"
+        );
+        // The room counts it; the reader has it unread, the sender does not.
+        let info = s
+            .get("/api/v1/channels.info?roomId=GENERAL", Some(&reader))
+            .await
+            .ok();
+        assert_eq!(info["channel"]["msgs"], 1);
+        assert!(info["channel"]["lm"].is_string());
+        let sub = s
+            .get("/api/v1/subscriptions.getOne?roomId=GENERAL", Some(&reader))
+            .await
+            .ok();
+        assert_eq!(sub["subscription"]["unread"], 1);
+        assert_eq!(sub["subscription"]["alert"], true);
+        let own = s
+            .get(
+                "/api/v1/subscriptions.getOne?roomId=GENERAL",
+                Some(&s.admin),
+            )
+            .await
+            .ok();
+        assert_eq!(own["subscription"]["unread"], 0);
+        let h = s
+            .get("/api/v1/channels.history?roomId=GENERAL", Some(&reader))
+            .await
+            .ok();
+        assert_eq!(h["messages"][0]["_id"], json!(mid));
+        let g = s
+            .get(
+                &format!("/api/v1/chat.getMessage?msgId={mid}"),
+                Some(&reader),
+            )
+            .await
+            .ok();
+        assert_eq!(g["message"]["msg"], "hello @reader and @all in #general");
+        s.get("/api/v1/chat.getMessage?msgId=nope", Some(&reader))
+            .await
+            .err_type("error-message-not-found");
+        // Echo of roomId, and errors.
+        let b = s
+            .post(
+                "/api/v1/chat.postMessage",
+                Some(&s.admin),
+                json!({"roomId": "GENERAL", "text": "x"}),
+            )
+            .await
+            .ok();
+        assert_eq!(b["channel"], "GENERAL");
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&s.admin),
+            json!({"channel": "#nowhere", "text": "x"}),
+        )
+        .await
+        .err_type("invalid-channel");
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&s.admin),
+            json!({"text": "x"}),
+        )
+        .await
+        .err_type("error-invalid-channel");
+        let big = "x".repeat(5001);
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&s.admin),
+            json!({"roomId": "GENERAL", "text": big}),
+        )
+        .await
+        .err_type("error-message-size-exceeded");
+        s.stop().await;
+    }
+
+    pub async fn send_message_rules(s: TestServer) {
+        let owner = s.user("wendy").await;
+        let outsider = s.user("xena").await;
+        let rid = s
+            .post(
+                "/api/v1/groups.create",
+                Some(&owner),
+                json!({"name": "inner"}),
+            )
+            .await
+            .ok()["group"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let b = s
+            .post(
+                "/api/v1/chat.sendMessage",
+                Some(&owner),
+                json!({"message": {"_id": "42", "rid": rid, "msg": "first"}}),
+            )
+            .await
+            .ok();
+        assert_eq!(b["message"]["_id"], "42");
+        s.post(
+            "/api/v1/chat.sendMessage",
+            Some(&owner),
+            json!({"message": {"_id": "42", "rid": rid, "msg": "again"}}),
+        )
+        .await
+        .err_type("error-message-already-exists");
+        // Outsiders can neither send, post, nor read.
+        s.post(
+            "/api/v1/chat.sendMessage",
+            Some(&outsider),
+            json!({"message": {"rid": rid, "msg": "hi"}}),
+        )
+        .await
+        .err_type("error-not-allowed");
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&outsider),
+            json!({"roomId": rid, "text": "hi"}),
+        )
+        .await
+        .err_type("error-not-allowed");
+        s.get("/api/v1/chat.getMessage?msgId=42", Some(&outsider))
+            .await
+            .err_type("error-not-allowed");
+        s.get(
+            &format!("/api/v1/groups.history?roomId={rid}"),
+            Some(&outsider),
+        )
+        .await
+        .err_type("error-room-not-found");
+        s.post(
+            "/api/v1/chat.sendMessage",
+            Some(&owner),
+            json!({"message": {"msg": "no room"}}),
+        )
+        .await
+        .err_type("error-invalid-params");
+        s.post("/api/v1/chat.sendMessage", Some(&owner), json!({}))
+            .await
+            .err_type("error-invalid-params");
+        // Thread replies name a root in the same room.
+        let b = s
+            .post(
+                "/api/v1/chat.sendMessage",
+                Some(&owner),
+                json!({"message": {"rid": rid, "msg": "reply", "tmid": "42"}}),
+            )
+            .await
+            .ok();
+        assert_eq!(b["message"]["tmid"], "42");
+        s.post(
+            "/api/v1/chat.sendMessage",
+            Some(&owner),
+            json!({"message": {"rid": rid, "msg": "reply", "tmid": "nope"}}),
+        )
+        .await
+        .err_type("error-invalid-message");
+        // postMessage into a public channel joins it first (with a `uj` system message).
+        let pub_id = s
+            .post(
+                "/api/v1/channels.create",
+                Some(&owner),
+                json!({"name": "lobby"}),
+            )
+            .await
+            .ok()["channel"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.post(
+            "/api/v1/chat.sendMessage",
+            Some(&outsider),
+            json!({"message": {"rid": pub_id, "msg": "hi"}}),
+        )
+        .await
+        .err_type("error-not-allowed");
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&outsider),
+            json!({"roomId": pub_id, "text": "hi"}),
+        )
+        .await
+        .ok();
+        let h = s
+            .get(
+                &format!("/api/v1/channels.history?roomId={pub_id}"),
+                Some(&outsider),
+            )
+            .await
+            .ok();
+        assert_eq!(h["messages"][0]["msg"], "hi");
+        assert_eq!(h["messages"][1]["t"], "uj");
+        assert_eq!(h["messages"][1]["msg"], "xena");
+        // Read-only rooms take posts from owners only.
+        let ro = s
+            .post(
+                "/api/v1/channels.create",
+                Some(&owner),
+                json!({"name": "news", "readOnly": true, "members": ["xena"]}),
+            )
+            .await
+            .ok()["channel"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&outsider),
+            json!({"roomId": ro, "text": "me too"}),
+        )
+        .await
+        .err_type("error-action-not-allowed");
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&owner),
+            json!({"roomId": ro, "text": "announcement"}),
+        )
+        .await
+        .ok();
+        s.stop().await;
+    }
+
+    pub async fn history_windows_and_paging(s: TestServer) {
+        let u = s.user("yuri").await;
+        let rid = s
+            .post("/api/v1/channels.create", Some(&u), json!({"name": "log"}))
+            .await
+            .ok()["channel"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut stamps = Vec::new();
+        for i in 0..7 {
+            let b = s
+                .post(
+                    "/api/v1/chat.postMessage",
+                    Some(&u),
+                    json!({"roomId": rid, "text": format!("m{i}")}),
+                )
+                .await
+                .ok();
+            stamps.push(b["message"]["ts"].as_str().unwrap().to_owned());
+            tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        }
+        let mut seen = Vec::new();
+        let mut offset = 0;
+        loop {
+            let h = s
+                .get(
+                    &format!("/api/v1/channels.history?roomId={rid}&count=3&offset={offset}"),
+                    Some(&u),
+                )
+                .await
+                .ok();
+            let page = h["messages"].as_array().unwrap().clone();
+            seen.extend(page.iter().map(|m| m["msg"].as_str().unwrap().to_owned()));
+            offset += page.len();
+            if page.len() < 3 {
+                break;
+            }
+        }
+        assert_eq!(seen, ["m6", "m5", "m4", "m3", "m2", "m1", "m0"]);
+        let h = s
+            .get(
+                &format!(
+                    "/api/v1/channels.history?roomId={rid}&latest={}&oldest={}",
+                    stamps[5], stamps[2]
+                ),
+                Some(&u),
+            )
+            .await
+            .ok();
+        let msgs: Vec<&str> = h["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["msg"].as_str().unwrap())
+            .collect();
+        assert_eq!(msgs, ["m4", "m3"]);
+        let h = s
+            .get(
+                &format!(
+                    "/api/v1/channels.history?roomId={rid}&latest={}&oldest={}&inclusive=true",
+                    stamps[5], stamps[2]
+                ),
+                Some(&u),
+            )
+            .await
+            .ok();
+        assert_eq!(h["messages"].as_array().unwrap().len(), 4);
+        s.get(
+            &format!("/api/v1/channels.history?roomId={rid}&latest=yesterday"),
+            Some(&u),
+        )
+        .await
+        .err_type("error-invalid-params");
+        let info = s
+            .get(&format!("/api/v1/channels.info?roomId={rid}"), Some(&u))
+            .await
+            .ok();
+        assert_eq!(info["channel"]["msgs"], 7);
+        s.stop().await;
+    }
+}
+
+db_tests!(
+    post_message_echo_and_history,
+    send_message_rules,
+    history_windows_and_paging
+);

@@ -4,6 +4,7 @@
 mod auth;
 mod chat;
 mod contract;
+mod dm;
 mod roles;
 mod rooms;
 mod settings;

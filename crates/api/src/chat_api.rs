@@ -127,7 +127,7 @@ pub struct ChatApi {
 }
 
 impl ChatApi {
-    async fn resolve(&self, target: &str) -> Result<String, Error> {
+    async fn resolve(&self, auth: &apogee_users::AuthUser, target: &str) -> Result<String, Error> {
         let invalid = || Error::meteor("invalid-channel", "Invalid channel");
         let db = self.state.users.db();
         if let Some(name) = target.strip_prefix('#') {
@@ -136,9 +136,13 @@ impl ChatApi {
                 .map(|r| r.id)
                 .ok_or_else(invalid);
         }
-        if target.starts_with('@') {
-            // Direct messages arrive with the dm.* work; until then they are refused clearly.
-            return Err(invalid());
+        if let Some(username) = target.strip_prefix('@') {
+            let (room, _) = self
+                .state
+                .rooms
+                .create_direct(auth, &[username.to_owned()])
+                .await?;
+            return Ok(room.id);
         }
         repo::rooms::by_id(db, target)
             .await?
@@ -214,7 +218,7 @@ impl ChatApi {
         }
         let mut first = None;
         for target in list {
-            let rid = self.resolve(target.trim()).await?;
+            let rid = self.resolve(&auth.0, target.trim()).await?;
             let m = self
                 .state
                 .messages

@@ -4,6 +4,7 @@
 mod auth;
 mod auth_api;
 mod chat_api;
+mod dm_api;
 mod error;
 mod info_api;
 mod misc_api;
@@ -40,6 +41,7 @@ type Apis = (
     rooms_api::GroupsApi,
     rooms_api::SubscriptionsApi,
     chat_api::ChatApi,
+    dm_api::DmApi,
 );
 
 fn service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -57,6 +59,7 @@ fn service(state: &AppState) -> OpenApiService<Apis, ()> {
             rooms_api::GroupsApi { state: s() },
             rooms_api::SubscriptionsApi { state: s() },
             chat_api::ChatApi { state: s() },
+            dm_api::DmApi { state: s() },
         ),
         "Apogee REST API (Rocket.Chat 8.5 compatible)",
         env!("CARGO_PKG_VERSION"),

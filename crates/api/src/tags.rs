@@ -29,4 +29,6 @@ pub enum ApiTags {
     Subscriptions,
     /// `chat.*`: messages.
     Chat,
+    /// `dm.*` / `im.*`: direct messages.
+    DirectMessages,
 }

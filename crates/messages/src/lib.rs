@@ -163,6 +163,9 @@ impl Messages {
             sub.updated_at = now;
             repo::subscriptions::update(self.db(), sub).await?;
         }
+        if room.t == "d" {
+            self.rooms.reopen_direct(&room).await?;
+        }
         let bus = self.rooms.bus();
         bus.publish(Event::new(
             Topic::Room(room.id.clone()),
@@ -231,6 +234,28 @@ impl Messages {
             return Err(Error::meteor("error-not-allowed", "Not allowed"));
         }
         Ok(m)
+    }
+
+    /// A window of a room's messages, newest first, for a room the caller was already allowed into.
+    pub async fn history_of(
+        &self,
+        room: &Room,
+        latest: Option<Timestamp>,
+        oldest: Option<Timestamp>,
+        inclusive: bool,
+        offset: u64,
+        count: Option<u64>,
+    ) -> Result<Vec<Message>> {
+        repo::messages::history(
+            self.db(),
+            &room.id,
+            latest.map(Timestamp::millis),
+            oldest.map(Timestamp::millis),
+            inclusive,
+            offset,
+            count,
+        )
+        .await
     }
 
     /// `channels.history` / `groups.history`: a window of a room's messages, newest first.

@@ -63,9 +63,12 @@ impl Rooms {
         }
         match kind {
             crate::RoomKind::Channel => Err(Error::Forbidden),
-            crate::RoomKind::Group => Err(Error::meteor(
+            crate::RoomKind::Group | crate::RoomKind::Direct => Err(Error::meteor(
                 "error-room-not-found",
-                "The required \"roomId\" or \"roomName\" param provided does not match any group",
+                format!(
+                    "The required \"roomId\" or \"roomName\" param provided does not match any {}",
+                    kind.noun()
+                ),
             )),
         }
     }

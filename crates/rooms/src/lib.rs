@@ -2,6 +2,7 @@
 //! roles. Called identically by REST, DDP and webhooks; publishes domain events after each change.
 
 mod access;
+mod direct;
 mod membership;
 mod names;
 mod system;
@@ -20,6 +21,8 @@ pub enum RoomKind {
     Channel,
     /// `groups.*`: private groups (`t: "p"`).
     Group,
+    /// `dm.*` / `im.*`: direct messages (`t: "d"`).
+    Direct,
 }
 
 impl RoomKind {
@@ -28,13 +31,15 @@ impl RoomKind {
         match self {
             Self::Channel => "c",
             Self::Group => "p",
+            Self::Direct => "d",
         }
     }
 
-    fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Self::Channel => "channel",
             Self::Group => "group",
+            Self::Direct => "direct message",
         }
     }
 }

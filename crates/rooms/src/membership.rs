@@ -72,6 +72,12 @@ impl Rooms {
         let perm = match kind {
             RoomKind::Channel => "create-c",
             RoomKind::Group => "create-p",
+            RoomKind::Direct => {
+                return Err(Error::meteor(
+                    "error-invalid-room-type",
+                    "Use dm.create for direct messages",
+                ));
+            }
         };
         self.users.require(actor, perm).await?;
         let name = c.name.trim().trim_start_matches('#').to_owned();

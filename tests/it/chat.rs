@@ -7,6 +7,164 @@ use serde_json::json;
 mod bodies {
     use super::*;
 
+    pub async fn edit_delete_and_read_marks(s: TestServer) {
+        let author = s.user("zoe").await;
+        let other = s.user("zack").await;
+        let mid = s
+            .post(
+                "/api/v1/chat.postMessage",
+                Some(&author),
+                json!({"roomId": "GENERAL", "text": "typo"}),
+            )
+            .await
+            .ok()["message"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut events = watch(&s);
+        let b = s
+            .post(
+                "/api/v1/chat.update",
+                Some(&author),
+                json!({"roomId": "GENERAL", "msgId": mid, "text": "fixed @zack"}),
+            )
+            .await
+            .ok();
+        assert_eq!(b["message"]["msg"], "fixed @zack");
+        assert_eq!(b["message"]["mentions"][0]["username"], "zack");
+        let evs = events_within(&mut events, 300).await;
+        assert!(
+            evs.iter().any(|e| e.kind
+                == EventKind::MessageChanged {
+                    room_id: "GENERAL".into(),
+                    message_id: mid.clone()
+                }),
+            "{evs:?}"
+        );
+        s.post(
+            "/api/v1/chat.update",
+            Some(&other),
+            json!({"roomId": "GENERAL", "msgId": mid, "text": "mine now"}),
+        )
+        .await
+        .err_type("error-action-not-allowed");
+        let e = s
+            .post(
+                "/api/v1/chat.update",
+                Some(&author),
+                json!({"roomId": "ELSEWHERE", "msgId": mid, "text": "x"}),
+            )
+            .await
+            .err(400);
+        assert_eq!(
+            e["error"],
+            "The room id provided does not match where the message is from."
+        );
+        s.post(
+            "/api/v1/chat.update",
+            Some(&author),
+            json!({"roomId": "GENERAL", "msgId": mid}),
+        )
+        .await
+        .err_type("error-invalid-params");
+        // Read marks: one unread for the other user (edits do not count as new messages).
+        let sub = s
+            .get("/api/v1/subscriptions.getOne?roomId=GENERAL", Some(&other))
+            .await
+            .ok();
+        assert_eq!(sub["subscription"]["unread"], 1);
+        s.post(
+            "/api/v1/subscriptions.read",
+            Some(&other),
+            json!({"rid": "GENERAL"}),
+        )
+        .await
+        .ok();
+        let sub = s
+            .get("/api/v1/subscriptions.getOne?roomId=GENERAL", Some(&other))
+            .await
+            .ok();
+        assert_eq!(sub["subscription"]["unread"], 0);
+        assert_eq!(sub["subscription"]["alert"], false);
+        s.post(
+            "/api/v1/subscriptions.unread",
+            Some(&other),
+            json!({"firstUnreadMessage": {"_id": mid}}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            s.get("/api/v1/subscriptions.getOne?roomId=GENERAL", Some(&other))
+                .await
+                .ok()["subscription"]["unread"],
+            1
+        );
+        s.post(
+            "/api/v1/subscriptions.read",
+            Some(&other),
+            json!({"rid": "NOPE"}),
+        )
+        .await
+        .err_type("error-invalid-subscription");
+        // Delete: others may not; the author may; the answer carries ts as a string.
+        s.post(
+            "/api/v1/chat.delete",
+            Some(&other),
+            json!({"roomId": "GENERAL", "msgId": mid}),
+        )
+        .await
+        .err_type("error-action-not-allowed");
+        let d = s
+            .post(
+                "/api/v1/chat.delete",
+                Some(&author),
+                json!({"roomId": "GENERAL", "msgId": mid}),
+            )
+            .await
+            .ok();
+        assert_eq!(d["_id"], json!(mid));
+        assert!(d["ts"].as_str().unwrap().parse::<i64>().is_ok(), "{d}");
+        s.get(
+            &format!("/api/v1/chat.getMessage?msgId={mid}"),
+            Some(&author),
+        )
+        .await
+        .err_type("error-message-not-found");
+        s.post(
+            "/api/v1/chat.delete",
+            Some(&author),
+            json!({"roomId": "GENERAL", "msgId": mid}),
+        )
+        .await
+        .err_type("error-message-not-found");
+        assert_eq!(
+            s.get("/api/v1/channels.info?roomId=GENERAL", Some(&author))
+                .await
+                .ok()["channel"]["msgs"],
+            0
+        );
+        // Moderators (delete-message) delete anyone's; the admin is one everywhere.
+        let mid2 = s
+            .post(
+                "/api/v1/chat.postMessage",
+                Some(&author),
+                json!({"roomId": "GENERAL", "text": "spam"}),
+            )
+            .await
+            .ok()["message"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.post(
+            "/api/v1/chat.delete",
+            Some(&s.admin),
+            json!({"roomId": "GENERAL", "msgId": mid2}),
+        )
+        .await
+        .ok();
+        s.stop().await;
+    }
+
     pub async fn post_message_echo_and_history(s: TestServer) {
         let reader = s.user("reader").await;
         let mut events = watch(&s);
@@ -344,5 +502,6 @@ mod bodies {
 db_tests!(
     post_message_echo_and_history,
     send_message_rules,
-    history_windows_and_paging
+    history_windows_and_paging,
+    edit_delete_and_read_marks,
 );

@@ -99,6 +99,56 @@ pub struct ChatMessageResponse {
     pub success: bool,
 }
 
+/// `chat.update` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct UpdateBody {
+    /// Room id (required).
+    pub room_id: Option<String>,
+    /// Message id (required).
+    pub msg_id: Option<String>,
+    /// New text (required).
+    pub text: Option<String>,
+}
+
+/// `chat.delete` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct DeleteBody {
+    /// Room id (required).
+    pub room_id: Option<String>,
+    /// Message id (required).
+    pub msg_id: Option<String>,
+    /// Delete as the author (needs the permission anyway).
+    pub as_user: Option<Flag>,
+}
+
+/// What `chat.delete` says about the deleted message.
+#[derive(Object)]
+pub struct DeletedRef {
+    /// Message id.
+    #[oai(rename = "_id")]
+    pub id: String,
+    /// Room id.
+    pub rid: String,
+    /// Author.
+    pub u: apogee_protocol::room::UserRef,
+}
+
+/// `chat.delete` answer.
+#[derive(Object)]
+pub struct DeleteResponse {
+    /// Message id.
+    #[oai(rename = "_id")]
+    pub id: String,
+    /// Deletion time in epoch milliseconds, as a string (Rocket.Chat's shape).
+    pub ts: String,
+    /// The deleted message.
+    pub message: DeletedRef,
+    /// Always `true`.
+    pub success: bool,
+}
+
 /// `{messages}`.
 #[derive(Object)]
 pub struct HistoryResponse {
@@ -284,6 +334,56 @@ impl ChatApi {
             .await?;
         Ok(Json(ChatMessageResponse {
             message: project::message(&sent),
+            success: true,
+        }))
+    }
+
+    /// chat.update: edits a message (author within the time limit, or edit-message).
+    #[oai(path = "/chat.update", method = "post", operation_id = "chat.update")]
+    async fn update(&self, auth: Auth, body: Json<UpdateBody>) -> ApiResult<ChatMessageResponse> {
+        let b = body.0;
+        let m = self
+            .state
+            .messages
+            .update(
+                &auth.0,
+                &required_str(b.room_id, "roomId")?,
+                &required_str(b.msg_id, "msgId")?,
+                &required(b.text, "text")?,
+            )
+            .await?;
+        Ok(Json(ChatMessageResponse {
+            message: project::message(&m),
+            success: true,
+        }))
+    }
+
+    /// chat.delete: deletes a message (author with delete-own-message within the time limit, or
+    /// delete-message / force-delete-message).
+    #[oai(path = "/chat.delete", method = "post", operation_id = "chat.delete")]
+    async fn delete(&self, auth: Auth, body: Json<DeleteBody>) -> ApiResult<DeleteResponse> {
+        let b = body.0;
+        let m = self
+            .state
+            .messages
+            .delete(
+                &auth.0,
+                &required_str(b.room_id, "roomId")?,
+                &required_str(b.msg_id, "msgId")?,
+            )
+            .await?;
+        Ok(Json(DeleteResponse {
+            id: m.id.clone(),
+            ts: Timestamp::now().millis().to_string(),
+            message: DeletedRef {
+                id: m.id,
+                rid: m.rid,
+                u: apogee_protocol::room::UserRef {
+                    id: m.u_id,
+                    username: m.u_username,
+                    name: None,
+                },
+            },
             success: true,
         }))
     }

@@ -149,6 +149,34 @@ pub struct SubscriptionsResponse {
     pub success: bool,
 }
 
+/// `subscriptions.read` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ReadBody {
+    /// Room id.
+    pub rid: Option<String>,
+    /// Room id (alias).
+    pub room_id: Option<String>,
+}
+
+/// A message reference.
+#[derive(Object, Debug)]
+pub struct MessageRef {
+    /// Message id.
+    #[oai(rename = "_id")]
+    pub id: String,
+}
+
+/// `subscriptions.unread` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct UnreadBody {
+    /// Room id.
+    pub room_id: Option<String>,
+    /// The first message to show as unread.
+    pub first_unread_message: Option<MessageRef>,
+}
+
 /// `{subscription}`.
 #[derive(Object)]
 pub struct SubscriptionResponse {
@@ -636,6 +664,42 @@ impl SubscriptionsApi {
             remove,
             success: true,
         }))
+    }
+
+    /// subscriptions.read: marks a room read for the caller.
+    #[oai(
+        path = "/subscriptions.read",
+        method = "post",
+        operation_id = "subscriptions.read"
+    )]
+    async fn read(&self, auth: Auth, body: Json<ReadBody>) -> ApiResult<apogee_protocol::OkBody> {
+        let rid = required_str(body.0.rid.or(body.0.room_id), "rid")?;
+        self.state.rooms.mark_read(&auth.0, &rid).await?;
+        Ok(Json(apogee_protocol::OkBody::ok()))
+    }
+
+    /// subscriptions.unread: marks a room unread from `firstUnreadMessage` (or its last message).
+    #[oai(
+        path = "/subscriptions.unread",
+        method = "post",
+        operation_id = "subscriptions.unread"
+    )]
+    async fn unread(
+        &self,
+        auth: Auth,
+        body: Json<UnreadBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        let b = body.0;
+        let (rid, seq) = match (b.room_id, b.first_unread_message) {
+            (_, Some(m)) => {
+                let msg = self.state.messages.get(&auth.0, &m.id).await?;
+                (msg.rid.clone(), Some(msg.seq))
+            }
+            (Some(rid), None) if !rid.is_empty() => (rid, None),
+            _ => return Err(Error::missing_param("roomId").into()),
+        };
+        self.state.rooms.mark_unread(&auth.0, &rid, seq).await?;
+        Ok(Json(apogee_protocol::OkBody::ok()))
     }
 
     /// subscriptions.getOne: the caller's subscription to one room.

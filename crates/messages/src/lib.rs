@@ -1,6 +1,7 @@
 //! Apogee's messages domain: sending (REST, DDP and webhooks call the same [`Messages::send`]),
 //! reading history, and the mention/channel references Rocket.Chat fills in.
 
+mod edit;
 mod parse;
 
 use apogee_core::{Error, Event, EventKind, Result, Timestamp, Topic, random_id};

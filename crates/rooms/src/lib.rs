@@ -5,6 +5,7 @@ mod access;
 mod direct;
 mod membership;
 mod names;
+mod reading;
 mod system;
 
 use apogee_core::{Error, Event, EventBus, EventKind, Result, Timestamp, Topic};

@@ -102,3 +102,54 @@ pub async fn history(
         .await
         .map_err(db_err)
 }
+
+/// Writes every column of a message.
+pub async fn update(db: &Db, m: Message) -> Result<Message> {
+    use sea_orm::ActiveModelTrait;
+    m.into_active_model()
+        .reset_all()
+        .update(db.write())
+        .await
+        .map_err(db_err)
+}
+
+/// Removes a message: deleted outright, or only hidden when `keep` (history kept). Either way the
+/// room counts one message less and the id is recorded for `chat.getDeletedMessages`.
+pub async fn remove(db: &Db, m: &Message, keep: bool, now: i64) -> Result<()> {
+    use crate::entity::trash;
+    let txn = db.write().begin().await.map_err(db_err)?;
+    if keep {
+        message::Entity::update_many()
+            .col_expr(message::Column::Hidden, Expr::value(true))
+            .col_expr(message::Column::UpdatedAt, Expr::value(now))
+            .filter(message::Column::Id.eq(m.id.clone()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+    } else {
+        message::Entity::delete_by_id(m.id.clone())
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+    }
+    room::Entity::update_many()
+        .col_expr(room::Column::Msgs, Expr::col(room::Column::Msgs).sub(1))
+        .col_expr(room::Column::UpdatedAt, Expr::value(now))
+        .filter(room::Column::Id.eq(m.rid.clone()))
+        .exec(&txn)
+        .await
+        .map_err(db_err)?;
+    trash::Entity::delete_by_id(("messages".to_owned(), m.id.clone()))
+        .exec(&txn)
+        .await
+        .map_err(db_err)?;
+    trash::Entity::insert(trash::ActiveModel {
+        collection: sea_orm::Set("messages".to_owned()),
+        id: sea_orm::Set(format!("{}/{}", m.rid, m.id)),
+        deleted_at: sea_orm::Set(now),
+    })
+    .exec(&txn)
+    .await
+    .map_err(db_err)?;
+    txn.commit().await.map_err(db_err)
+}

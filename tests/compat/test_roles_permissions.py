@@ -59,7 +59,6 @@ def test_add_list_remove_user_in_custom_role(admin, make_user):
     assert role["_id"] not in admin.users_info(user_id=user.id)["user"]["roles"]
 
 
-@pytest.mark.skip(reason="room-scoped roles need subscriptions, which arrive with rooms (issue 3)")
 def test_room_scoped_role_in_general(admin, make_user):
     # New users auto-join GENERAL, so a Subscriptions-scoped role can be granted there.
     user = make_user(login=False)

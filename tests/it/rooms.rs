@@ -412,3 +412,331 @@ db_tests!(
     join_leave_invite_kick,
     private_groups_stay_private,
 );
+
+mod settings_bodies {
+    use super::*;
+
+    pub async fn room_settings_and_roles(s: TestServer) {
+        let owner = s.user("ola").await;
+        let member = s.user("max").await;
+        let rid = s
+            .post(
+                "/api/v1/channels.create",
+                Some(&owner),
+                json!({"name": "town", "members": ["max"]}),
+            )
+            .await
+            .ok()["channel"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let b = s
+            .post(
+                "/api/v1/channels.setTopic",
+                Some(&owner),
+                json!({"roomId": rid, "topic": "news"}),
+            )
+            .await
+            .ok();
+        assert_eq!(b["topic"], "news");
+        s.post(
+            "/api/v1/channels.setDescription",
+            Some(&owner),
+            json!({"roomId": rid, "description": "d"}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/channels.setAnnouncement",
+            Some(&owner),
+            json!({"roomId": rid, "announcement": "a"}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/channels.setTopic",
+            Some(&member),
+            json!({"roomId": rid, "topic": "mine"}),
+        )
+        .await
+        .err(403);
+        s.post(
+            "/api/v1/channels.setTopic",
+            Some(&owner),
+            json!({"roomId": rid}),
+        )
+        .await
+        .err_type("error-invalid-params");
+        let c = s
+            .post(
+                "/api/v1/channels.rename",
+                Some(&owner),
+                json!({"roomId": rid, "name": "city"}),
+            )
+            .await
+            .ok()["channel"]
+            .clone();
+        assert_eq!(c["name"], "city");
+        assert_eq!(
+            s.get(
+                &format!("/api/v1/subscriptions.getOne?roomId={rid}"),
+                Some(&member)
+            )
+            .await
+            .ok()["subscription"]["name"],
+            "city"
+        );
+        s.post(
+            "/api/v1/channels.rename",
+            Some(&owner),
+            json!({"roomId": rid, "name": "general"}),
+        )
+        .await
+        .err_type("error-duplicate-channel-name");
+        let c = s
+            .post(
+                "/api/v1/channels.setReadOnly",
+                Some(&owner),
+                json!({"roomId": rid, "readOnly": true}),
+            )
+            .await
+            .ok()["channel"]
+            .clone();
+        assert_eq!(c["ro"], true);
+        // System messages record each change, newest first.
+        let h = s
+            .get(
+                &format!("/api/v1/channels.history?roomId={rid}&count=5"),
+                Some(&member),
+            )
+            .await
+            .ok();
+        let types: Vec<&str> = h["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["t"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "room-set-read-only",
+                "r",
+                "room_changed_announcement",
+                "room_changed_description",
+                "room_changed_topic"
+            ]
+        );
+        // Room roles.
+        s.post(
+            "/api/v1/channels.addModerator",
+            Some(&member),
+            json!({"roomId": rid, "userId": member.user_id}),
+        )
+        .await
+        .err(403);
+        s.post(
+            "/api/v1/channels.addModerator",
+            Some(&owner),
+            json!({"roomId": rid, "userId": member.user_id}),
+        )
+        .await
+        .ok();
+        let mods = s
+            .get(
+                &format!("/api/v1/channels.moderators?roomId={rid}"),
+                Some(&member),
+            )
+            .await
+            .ok();
+        assert_eq!(mods["moderators"][0]["username"], "max");
+        let roles = s
+            .get(
+                &format!("/api/v1/channels.roles?roomId={rid}"),
+                Some(&member),
+            )
+            .await
+            .ok();
+        assert_eq!(roles["roles"].as_array().unwrap().len(), 2);
+        // A moderator may now edit the room.
+        s.post(
+            "/api/v1/channels.setTopic",
+            Some(&member),
+            json!({"roomId": rid, "topic": "by max"}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/channels.addModerator",
+            Some(&owner),
+            json!({"roomId": rid, "userId": member.user_id}),
+        )
+        .await
+        .err_type("error-user-already-moderator");
+        s.post(
+            "/api/v1/channels.removeOwner",
+            Some(&owner),
+            json!({"roomId": rid, "userId": owner.user_id}),
+        )
+        .await
+        .err_type("error-remove-last-owner");
+        s.post(
+            "/api/v1/channels.addOwner",
+            Some(&owner),
+            json!({"roomId": rid, "userId": member.user_id}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/channels.removeOwner",
+            Some(&owner),
+            json!({"roomId": rid, "userId": owner.user_id}),
+        )
+        .await
+        .ok();
+        // The former owner may leave now that another owner exists.
+        s.post(
+            "/api/v1/channels.leave",
+            Some(&owner),
+            json!({"roomId": rid}),
+        )
+        .await
+        .ok();
+        // Archive: no posting; unarchive restores it.
+        let bystander = s.user("olaf").await;
+        s.post(
+            "/api/v1/channels.archive",
+            Some(&bystander),
+            json!({"roomId": rid}),
+        )
+        .await
+        .err(403);
+        s.post(
+            "/api/v1/channels.archive",
+            Some(&s.admin),
+            json!({"roomId": rid}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&member),
+            json!({"roomId": rid, "text": "x"}),
+        )
+        .await
+        .err_type("error-room-archived");
+        s.post(
+            "/api/v1/channels.archive",
+            Some(&s.admin),
+            json!({"roomId": rid}),
+        )
+        .await
+        .err_type("error-room-archived");
+        s.post(
+            "/api/v1/channels.unarchive",
+            Some(&s.admin),
+            json!({"roomId": rid}),
+        )
+        .await
+        .ok();
+        // Join codes.
+        s.post(
+            "/api/v1/channels.setJoinCode",
+            Some(&member),
+            json!({"roomId": rid, "joinCode": "open-sesame"}),
+        )
+        .await
+        .ok();
+        let info = s
+            .get(
+                &format!("/api/v1/channels.info?roomId={rid}"),
+                Some(&member),
+            )
+            .await
+            .ok();
+        assert_eq!(info["channel"]["joinCodeRequired"], true);
+        assert!(!info.to_string().contains("open-sesame"));
+        let late = s.user("ned").await;
+        s.post("/api/v1/channels.join", Some(&late), json!({"roomId": rid}))
+            .await
+            .err_type("error-code-invalid");
+        s.post(
+            "/api/v1/channels.join",
+            Some(&late),
+            json!({"roomId": rid, "joinCode": "open-sesame"}),
+        )
+        .await
+        .ok();
+        // Default channels are for admins; new users then join it.
+        s.post(
+            "/api/v1/channels.setDefault",
+            Some(&bystander),
+            json!({"roomId": rid, "default": true}),
+        )
+        .await
+        .err(403);
+        let c = s
+            .post(
+                "/api/v1/channels.setDefault",
+                Some(&s.admin),
+                json!({"roomId": rid, "default": "true"}),
+            )
+            .await
+            .ok()["channel"]
+            .clone();
+        assert_eq!(c["default"], json!(true));
+        let newcomer = s.user("nora").await;
+        assert!(
+            s.get(
+                &format!("/api/v1/subscriptions.getOne?roomId={rid}"),
+                Some(&newcomer)
+            )
+            .await
+            .ok()["subscription"]
+                .is_object()
+        );
+        // Type change and deletion.
+        let c = s
+            .post(
+                "/api/v1/channels.setType",
+                Some(&member),
+                json!({"roomId": rid, "type": "p"}),
+            )
+            .await
+            .ok()["channel"]
+            .clone();
+        assert_eq!(c["t"], "p");
+        s.get(&format!("/api/v1/groups.info?roomId={rid}"), Some(&member))
+            .await
+            .ok();
+        s.post("/api/v1/groups.delete", Some(&late), json!({"roomId": rid}))
+            .await
+            .err(403);
+        s.post(
+            "/api/v1/groups.delete",
+            Some(&member),
+            json!({"roomId": rid}),
+        )
+        .await
+        .ok();
+        s.get(&format!("/api/v1/groups.info?roomId={rid}"), Some(&member))
+            .await
+            .err_type("error-room-not-found");
+        s.post(
+            "/api/v1/channels.delete",
+            Some(&s.admin),
+            json!({"roomId": "GENERAL"}),
+        )
+        .await
+        .err_type("error-action-not-allowed");
+        s.stop().await;
+    }
+}
+
+mod more {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn room_settings_and_roles() {
+        apogee_blackbox::each_db(|s| Box::pin(settings_bodies::room_settings_and_roles(s))).await;
+    }
+}

@@ -209,6 +209,38 @@ pub struct RolesApi {
     pub state: AppState,
 }
 
+impl RolesApi {
+    /// Grants or revokes a role within one room (a Subscriptions-scope role on a member).
+    async fn room_role(
+        &self,
+        auth: &Auth,
+        role_ref: &str,
+        username: &str,
+        rid: &str,
+        add: bool,
+    ) -> Result<apogee_storage::Role, Error> {
+        self.state
+            .users
+            .require(&auth.0, perm::ACCESS_PERMISSIONS)
+            .await?;
+        let role = self
+            .state
+            .users
+            .find_role(role_ref)
+            .await?
+            .ok_or_else(|| Error::meteor("error-role-not-found", "Role not found"))?;
+        let room = apogee_storage::repo::rooms::by_id(self.state.users.db(), rid)
+            .await?
+            .ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))?;
+        let who = apogee_users::UserSelector::Username(username.to_owned());
+        self.state
+            .rooms
+            .set_room_role(&auth.0, &room, &who, &role.id, add)
+            .await?;
+        Ok(role)
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Roles")]
 impl RolesApi {
     /// roles.list: every role.
@@ -312,14 +344,18 @@ impl RolesApi {
             .username
             .clone()
             .ok_or_else(|| Error::missing_param("username"))?;
-        if body.0.room_id.as_deref().is_some_and(|r| !r.is_empty()) {
-            return Err(room_roles_unsupported().into());
-        }
-        let r = self
-            .state
-            .users
-            .add_user_to_role(&auth.0, &role_ref, &username)
-            .await?;
+        let r = match body.0.room_id.as_deref().filter(|r| !r.is_empty()) {
+            Some(rid) => {
+                self.room_role(&auth, &role_ref, &username, rid, true)
+                    .await?
+            }
+            None => {
+                self.state
+                    .users
+                    .add_user_to_role(&auth.0, &role_ref, &username)
+                    .await?
+            }
+        };
         Ok(Json(RoleResponse {
             role: project::role(&r),
             success: true,
@@ -339,20 +375,24 @@ impl RolesApi {
             .username
             .clone()
             .ok_or_else(|| Error::missing_param("username"))?;
-        if body
+        let room = body
             .0
             .scope
-            .as_deref()
-            .or(body.0.room_id.as_deref())
-            .is_some_and(|r| !r.is_empty())
-        {
-            return Err(room_roles_unsupported().into());
-        }
-        let r = self
-            .state
-            .users
-            .remove_user_from_role(&auth.0, &role_ref, &username)
-            .await?;
+            .clone()
+            .or(body.0.room_id.clone())
+            .filter(|r| !r.is_empty());
+        let r = match room {
+            Some(rid) => {
+                self.room_role(&auth, &role_ref, &username, &rid, false)
+                    .await?
+            }
+            None => {
+                self.state
+                    .users
+                    .remove_user_from_role(&auth.0, &role_ref, &username)
+                    .await?
+            }
+        };
         Ok(Json(RoleResponse {
             role: project::role(&r),
             success: true,
@@ -377,20 +417,51 @@ impl RolesApi {
             .0
             .filter(|r| !r.is_empty())
             .ok_or_else(|| Error::missing_param("role"))?;
-        if room_id.0.is_some_and(|r| !r.is_empty()) {
-            return Err(room_roles_unsupported().into());
-        }
         let page = page(&self.state, offset.0, count.0, None)?;
         let full = self
             .state
             .users
             .can(&auth.0, perm::VIEW_FULL_OTHER_USER_INFO)
             .await?;
-        let (users, total) = self
-            .state
-            .users
-            .users_in_role(&auth.0, &role, &page)
-            .await?;
+        let (users, total) = match room_id.0.filter(|r| !r.is_empty()) {
+            Some(rid) => {
+                self.state
+                    .users
+                    .require(&auth.0, perm::ACCESS_PERMISSIONS)
+                    .await?;
+                let r = self
+                    .state
+                    .users
+                    .find_role(&role)
+                    .await?
+                    .ok_or_else(|| Error::meteor("error-role-not-found", "Role not found"))?;
+                let holders = self.state.rooms.holders(&rid, &r.id).await?;
+                let ids: Vec<String> = holders.iter().map(|h| h.user_id.clone()).collect();
+                let accounts = self
+                    .state
+                    .users
+                    .with_roles(
+                        apogee_storage::repo::users::by_ids(self.state.users.db(), &ids).await?,
+                    )
+                    .await?;
+                let total = accounts.len() as u64;
+                let page_items = accounts
+                    .into_iter()
+                    .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+                    .take(
+                        page.count
+                            .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX)),
+                    )
+                    .collect();
+                (page_items, total)
+            }
+            None => {
+                self.state
+                    .users
+                    .users_in_role(&auth.0, &role, &page)
+                    .await?
+            }
+        };
         Ok(Json(UsersInRoleResponse {
             users: users.iter().map(|a| project::user(a, full)).collect(),
             total,
@@ -434,11 +505,6 @@ impl RolesApi {
             success: true,
         }))
     }
-}
-
-/// Room-scoped roles arrive with rooms; until then they are refused explicitly.
-fn room_roles_unsupported() -> Error {
-    Error::meteor("error-invalid-room", "Invalid room")
 }
 
 /// Permission operations.

@@ -8,14 +8,14 @@ use crate::project;
 use crate::state::AppState;
 use crate::tags::ApiTags;
 use apogee_core::{Error, Timestamp};
-use apogee_protocol::Flag;
 use apogee_protocol::room::{RoomJson, SubscriptionJson};
 use apogee_protocol::user::UserJson;
-use apogee_rooms::{CreateRoom, RoomKind, RoomRef};
+use apogee_protocol::{Flag, OkBody};
+use apogee_rooms::{CreateRoom, RoomChange, RoomKind, RoomRef};
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// `extraData` of a room creation.
 #[derive(Object, Debug, Default)]
@@ -73,6 +73,97 @@ pub struct RoomUserBody {
     pub user_id: Option<String>,
     /// Username.
     pub username: Option<String>,
+}
+
+/// Body of the room-setting calls: the room, and the one field the call sets.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct SettingBody {
+    /// Room id.
+    pub room_id: Option<String>,
+    /// Room name.
+    pub room_name: Option<String>,
+    /// `setTopic`.
+    pub topic: Option<String>,
+    /// `setDescription`.
+    pub description: Option<String>,
+    /// `setAnnouncement`.
+    pub announcement: Option<String>,
+    /// `rename`.
+    pub name: Option<String>,
+    /// `setReadOnly`.
+    pub read_only: Option<Flag>,
+    /// `setJoinCode`.
+    pub join_code: Option<String>,
+    /// `setType`: `c` or `p`.
+    #[oai(rename = "type")]
+    pub room_type: Option<String>,
+    /// `setDefault`.
+    pub default: Option<Flag>,
+}
+
+impl SettingBody {
+    fn room(&self) -> RoomRef {
+        RoomRef {
+            id: self.room_id.clone(),
+            name: self.room_name.clone(),
+        }
+    }
+}
+
+/// The text a setting call carries under `key` (empty strings clear a field).
+fn string_field(b: &SettingBody, key: &str) -> Result<String, Error> {
+    let v = match key {
+        "topic" => &b.topic,
+        "description" => &b.description,
+        "announcement" => &b.announcement,
+        "name" => &b.name,
+        "joinCode" => &b.join_code,
+        _ => &b.room_type,
+    };
+    v.clone().ok_or_else(|| Error::missing_param(key))
+}
+
+/// The boolean a setting call carries under `key`.
+fn flag_field(b: &SettingBody, key: &str) -> Result<bool, Error> {
+    let v = if key == "default" {
+        b.default
+    } else {
+        b.read_only
+    };
+    v.map(|f| f.0).ok_or_else(|| Error::missing_param(key))
+}
+
+/// A member holding room roles (`channels.roles`).
+#[derive(Object)]
+pub struct RoomRoleEntry {
+    /// Subscription id.
+    #[oai(rename = "_id")]
+    pub id: String,
+    /// Room id.
+    pub rid: String,
+    /// The member.
+    pub u: apogee_protocol::room::UserRef,
+    /// Their room roles.
+    pub roles: Vec<String>,
+}
+
+/// `channels.roles` answer.
+#[derive(Object)]
+pub struct RoomRolesResponse {
+    /// Members with room roles.
+    pub roles: Vec<RoomRoleEntry>,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// `channels.moderators` answer.
+#[derive(Object)]
+pub struct ModeratorsResponse {
+    /// The moderators.
+    pub moderators: Vec<apogee_protocol::room::UserRef>,
+    /// Always `true`.
+    pub success: bool,
 }
 
 /// `{channel}`.
@@ -197,6 +288,72 @@ struct Family<'a> {
 }
 
 impl Family<'_> {
+    async fn set_role(
+        &self,
+        auth: &Auth,
+        b: RoomUserBody,
+        role: &str,
+        add: bool,
+    ) -> Result<(), Error> {
+        let r = room_ref(b.room_id, b.room_name);
+        let who = user_selector(b.user_id.as_deref(), b.username.as_deref(), None)
+            .ok_or_else(user_param_missing)?;
+        self.state
+            .rooms
+            .set_room_role_by_ref(&auth.0, &r, self.kind, &who, role, add)
+            .await
+    }
+
+    async fn roles(&self, auth: &Auth, r: RoomRef) -> Result<RoomRolesResponse, Error> {
+        let entries = self
+            .state
+            .rooms
+            .roles_in_room(&auth.0, &r, self.kind)
+            .await?;
+        let roles = entries
+            .into_iter()
+            .map(|(s, a)| RoomRoleEntry {
+                id: s.id.clone(),
+                rid: s.rid.clone(),
+                u: apogee_protocol::room::UserRef {
+                    id: a.user.id,
+                    username: a.user.username,
+                    name: Some(a.user.name),
+                },
+                roles: serde_json::from_str(&s.roles).unwrap_or_default(),
+            })
+            .collect();
+        Ok(RoomRolesResponse {
+            roles,
+            success: true,
+        })
+    }
+
+    async fn moderators(&self, auth: &Auth, r: RoomRef) -> Result<ModeratorsResponse, Error> {
+        let entries = self
+            .state
+            .rooms
+            .roles_in_room(&auth.0, &r, self.kind)
+            .await?;
+        let moderators = entries
+            .into_iter()
+            .filter(|(s, _)| {
+                apogee_rooms::access::room_roles(Some(s))
+                    .iter()
+                    .any(|r| r == "moderator")
+            })
+            .map(|(_, a)| apogee_protocol::room::UserRef {
+                id: a.user.id,
+                username: a.user.username,
+                name: Some(a.user.name),
+            })
+            .collect();
+        Ok(ModeratorsResponse {
+            moderators,
+            success: true,
+        })
+    }
+
     async fn create(&self, auth: &Auth, b: CreateBody) -> Result<RoomJson, Error> {
         let extra = b.extra_data.unwrap_or_default();
         let room = self
@@ -466,6 +623,345 @@ impl ChannelsApi {
                 .await?,
         ))
     }
+
+    /// channels.setTopic: sets the topic (permission edit-room in the room).
+    #[oai(
+        path = "/channels.setTopic",
+        method = "post",
+        operation_id = "channels.setTopic"
+    )]
+    async fn set_topic(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<Value> {
+        let v = string_field(&body.0, "topic")?;
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::Topic(v.clone()),
+            )
+            .await?;
+        Ok(Json(json!({"topic": v, "success": true})))
+    }
+
+    /// channels.setDescription: sets the description (permission edit-room in the room).
+    #[oai(
+        path = "/channels.setDescription",
+        method = "post",
+        operation_id = "channels.setDescription"
+    )]
+    async fn set_description(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<Value> {
+        let v = string_field(&body.0, "description")?;
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::Description(v.clone()),
+            )
+            .await?;
+        Ok(Json(json!({"description": v, "success": true})))
+    }
+
+    /// channels.setAnnouncement: sets the announcement (permission edit-room in the room).
+    #[oai(
+        path = "/channels.setAnnouncement",
+        method = "post",
+        operation_id = "channels.setAnnouncement"
+    )]
+    async fn set_announcement(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<Value> {
+        let v = string_field(&body.0, "announcement")?;
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::Announcement(v.clone()),
+            )
+            .await?;
+        Ok(Json(json!({"announcement": v, "success": true})))
+    }
+
+    /// channels.rename: sets the new name (permission edit-room in the room, or the specific one).
+    #[oai(
+        path = "/channels.rename",
+        method = "post",
+        operation_id = "channels.rename"
+    )]
+    async fn rename(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<ChannelResponse> {
+        let v = string_field(&body.0, "name")?;
+        let room = self
+            .state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::Name(v),
+            )
+            .await?;
+        Ok(channel(project::room(&room)))
+    }
+
+    /// channels.setReadOnly: sets read-only (permission edit-room in the room, or the specific one).
+    #[oai(
+        path = "/channels.setReadOnly",
+        method = "post",
+        operation_id = "channels.setReadOnly"
+    )]
+    async fn set_read_only(
+        &self,
+        auth: Auth,
+        body: Json<SettingBody>,
+    ) -> ApiResult<ChannelResponse> {
+        let v = flag_field(&body.0, "readOnly")?;
+        let room = self
+            .state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::ReadOnly(v),
+            )
+            .await?;
+        Ok(channel(project::room(&room)))
+    }
+
+    /// channels.setJoinCode: sets the join code (permission edit-room in the room, or the specific one).
+    #[oai(
+        path = "/channels.setJoinCode",
+        method = "post",
+        operation_id = "channels.setJoinCode"
+    )]
+    async fn set_join_code(
+        &self,
+        auth: Auth,
+        body: Json<SettingBody>,
+    ) -> ApiResult<ChannelResponse> {
+        let v = string_field(&body.0, "joinCode")?;
+        let room = self
+            .state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::JoinCode(v),
+            )
+            .await?;
+        Ok(channel(project::room(&room)))
+    }
+
+    /// channels.setType: sets `c` or `p` (permission edit-room in the room, or the specific one).
+    #[oai(
+        path = "/channels.setType",
+        method = "post",
+        operation_id = "channels.setType"
+    )]
+    async fn set_type(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<ChannelResponse> {
+        let v = string_field(&body.0, "type")?;
+        let room = self
+            .state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::Type(v),
+            )
+            .await?;
+        Ok(channel(project::room(&room)))
+    }
+
+    /// channels.archive: archives a room (permission archive-room).
+    #[oai(
+        path = "/channels.archive",
+        method = "post",
+        operation_id = "channels.archive"
+    )]
+    async fn archive(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<OkBody> {
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::Archived(true),
+            )
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.unarchive: unarchives a room (permission unarchive-room).
+    #[oai(
+        path = "/channels.unarchive",
+        method = "post",
+        operation_id = "channels.unarchive"
+    )]
+    async fn unarchive(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<OkBody> {
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::Archived(false),
+            )
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.setDefault: makes new users join this channel, or stop joining it.
+    #[oai(
+        path = "/channels.setDefault",
+        method = "post",
+        operation_id = "channels.setDefault"
+    )]
+    async fn set_default(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<ChannelResponse> {
+        let v = flag_field(&body.0, "default")?;
+        let room = self
+            .state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Channel,
+                RoomChange::Default(v),
+            )
+            .await?;
+        Ok(channel(project::room(&room)))
+    }
+
+    /// channels.delete: deletes a room with its messages (delete-c / delete-p in the room).
+    #[oai(
+        path = "/channels.delete",
+        method = "post",
+        operation_id = "channels.delete"
+    )]
+    async fn delete(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<OkBody> {
+        self.state
+            .rooms
+            .delete_room(&auth.0, &body.0.room(), RoomKind::Channel)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.addOwner: gives the room role owner to a member.
+    #[oai(
+        path = "/channels.addOwner",
+        method = "post",
+        operation_id = "channels.addOwner"
+    )]
+    async fn add_owner(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family().set_role(&auth, body.0, "owner", true).await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.removeOwner: takes the room role owner from a member.
+    #[oai(
+        path = "/channels.removeOwner",
+        method = "post",
+        operation_id = "channels.removeOwner"
+    )]
+    async fn remove_owner(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "owner", false)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.addModerator: gives the room role moderator to a member.
+    #[oai(
+        path = "/channels.addModerator",
+        method = "post",
+        operation_id = "channels.addModerator"
+    )]
+    async fn add_moderator(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "moderator", true)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.removeModerator: takes the room role moderator from a member.
+    #[oai(
+        path = "/channels.removeModerator",
+        method = "post",
+        operation_id = "channels.removeModerator"
+    )]
+    async fn remove_moderator(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "moderator", false)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.addLeader: gives the room role leader to a member.
+    #[oai(
+        path = "/channels.addLeader",
+        method = "post",
+        operation_id = "channels.addLeader"
+    )]
+    async fn add_leader(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "leader", true)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.removeLeader: takes the room role leader from a member.
+    #[oai(
+        path = "/channels.removeLeader",
+        method = "post",
+        operation_id = "channels.removeLeader"
+    )]
+    async fn remove_leader(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "leader", false)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.roles: members holding room roles.
+    #[oai(
+        path = "/channels.roles",
+        method = "get",
+        operation_id = "channels.roles"
+    )]
+    async fn roles(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+    ) -> ApiResult<RoomRolesResponse> {
+        Ok(Json(
+            self.family()
+                .roles(&auth, room_ref(room_id.0, room_name.0))
+                .await?,
+        ))
+    }
+
+    /// channels.moderators: the room's moderators.
+    #[oai(
+        path = "/channels.moderators",
+        method = "get",
+        operation_id = "channels.moderators"
+    )]
+    async fn moderators(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+    ) -> ApiResult<ModeratorsResponse> {
+        Ok(Json(
+            self.family()
+                .moderators(&auth, room_ref(room_id.0, room_name.0))
+                .await?,
+        ))
+    }
 }
 
 /// `groups.*`.
@@ -609,6 +1105,291 @@ impl GroupsApi {
         Ok(Json(
             self.family()
                 .members(&auth, room_ref(room_id.0, room_name.0), offset.0, count.0)
+                .await?,
+        ))
+    }
+
+    /// groups.setTopic: sets the topic (permission edit-room in the room).
+    #[oai(
+        path = "/groups.setTopic",
+        method = "post",
+        operation_id = "groups.setTopic"
+    )]
+    async fn set_topic(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<Value> {
+        let v = string_field(&body.0, "topic")?;
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Group,
+                RoomChange::Topic(v.clone()),
+            )
+            .await?;
+        Ok(Json(json!({"topic": v, "success": true})))
+    }
+
+    /// groups.setDescription: sets the description (permission edit-room in the room).
+    #[oai(
+        path = "/groups.setDescription",
+        method = "post",
+        operation_id = "groups.setDescription"
+    )]
+    async fn set_description(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<Value> {
+        let v = string_field(&body.0, "description")?;
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Group,
+                RoomChange::Description(v.clone()),
+            )
+            .await?;
+        Ok(Json(json!({"description": v, "success": true})))
+    }
+
+    /// groups.setAnnouncement: sets the announcement (permission edit-room in the room).
+    #[oai(
+        path = "/groups.setAnnouncement",
+        method = "post",
+        operation_id = "groups.setAnnouncement"
+    )]
+    async fn set_announcement(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<Value> {
+        let v = string_field(&body.0, "announcement")?;
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Group,
+                RoomChange::Announcement(v.clone()),
+            )
+            .await?;
+        Ok(Json(json!({"announcement": v, "success": true})))
+    }
+
+    /// groups.rename: sets the new name (permission edit-room in the room, or the specific one).
+    #[oai(
+        path = "/groups.rename",
+        method = "post",
+        operation_id = "groups.rename"
+    )]
+    async fn rename(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<GroupResponse> {
+        let v = string_field(&body.0, "name")?;
+        let room = self
+            .state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Group,
+                RoomChange::Name(v),
+            )
+            .await?;
+        Ok(group(project::room(&room)))
+    }
+
+    /// groups.setReadOnly: sets read-only (permission edit-room in the room, or the specific one).
+    #[oai(
+        path = "/groups.setReadOnly",
+        method = "post",
+        operation_id = "groups.setReadOnly"
+    )]
+    async fn set_read_only(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<GroupResponse> {
+        let v = flag_field(&body.0, "readOnly")?;
+        let room = self
+            .state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Group,
+                RoomChange::ReadOnly(v),
+            )
+            .await?;
+        Ok(group(project::room(&room)))
+    }
+
+    /// groups.setType: sets `c` or `p` (permission edit-room in the room, or the specific one).
+    #[oai(
+        path = "/groups.setType",
+        method = "post",
+        operation_id = "groups.setType"
+    )]
+    async fn set_type(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<GroupResponse> {
+        let v = string_field(&body.0, "type")?;
+        let room = self
+            .state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Group,
+                RoomChange::Type(v),
+            )
+            .await?;
+        Ok(group(project::room(&room)))
+    }
+
+    /// groups.archive: archives a room (permission archive-room).
+    #[oai(
+        path = "/groups.archive",
+        method = "post",
+        operation_id = "groups.archive"
+    )]
+    async fn archive(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<OkBody> {
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Group,
+                RoomChange::Archived(true),
+            )
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.unarchive: unarchives a room (permission unarchive-room).
+    #[oai(
+        path = "/groups.unarchive",
+        method = "post",
+        operation_id = "groups.unarchive"
+    )]
+    async fn unarchive(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<OkBody> {
+        self.state
+            .rooms
+            .change(
+                &auth.0,
+                &body.0.room(),
+                RoomKind::Group,
+                RoomChange::Archived(false),
+            )
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.delete: deletes a room with its messages (delete-c / delete-p in the room).
+    #[oai(
+        path = "/groups.delete",
+        method = "post",
+        operation_id = "groups.delete"
+    )]
+    async fn delete(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<OkBody> {
+        self.state
+            .rooms
+            .delete_room(&auth.0, &body.0.room(), RoomKind::Group)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.addOwner: gives the room role owner to a member.
+    #[oai(
+        path = "/groups.addOwner",
+        method = "post",
+        operation_id = "groups.addOwner"
+    )]
+    async fn add_owner(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family().set_role(&auth, body.0, "owner", true).await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.removeOwner: takes the room role owner from a member.
+    #[oai(
+        path = "/groups.removeOwner",
+        method = "post",
+        operation_id = "groups.removeOwner"
+    )]
+    async fn remove_owner(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "owner", false)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.addModerator: gives the room role moderator to a member.
+    #[oai(
+        path = "/groups.addModerator",
+        method = "post",
+        operation_id = "groups.addModerator"
+    )]
+    async fn add_moderator(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "moderator", true)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.removeModerator: takes the room role moderator from a member.
+    #[oai(
+        path = "/groups.removeModerator",
+        method = "post",
+        operation_id = "groups.removeModerator"
+    )]
+    async fn remove_moderator(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "moderator", false)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.addLeader: gives the room role leader to a member.
+    #[oai(
+        path = "/groups.addLeader",
+        method = "post",
+        operation_id = "groups.addLeader"
+    )]
+    async fn add_leader(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "leader", true)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.removeLeader: takes the room role leader from a member.
+    #[oai(
+        path = "/groups.removeLeader",
+        method = "post",
+        operation_id = "groups.removeLeader"
+    )]
+    async fn remove_leader(&self, auth: Auth, body: Json<RoomUserBody>) -> ApiResult<OkBody> {
+        self.family()
+            .set_role(&auth, body.0, "leader", false)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.roles: members holding room roles.
+    #[oai(path = "/groups.roles", method = "get", operation_id = "groups.roles")]
+    async fn roles(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+    ) -> ApiResult<RoomRolesResponse> {
+        Ok(Json(
+            self.family()
+                .roles(&auth, room_ref(room_id.0, room_name.0))
+                .await?,
+        ))
+    }
+
+    /// groups.moderators: the room's moderators.
+    #[oai(
+        path = "/groups.moderators",
+        method = "get",
+        operation_id = "groups.moderators"
+    )]
+    async fn moderators(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+    ) -> ApiResult<ModeratorsResponse> {
+        Ok(Json(
+            self.family()
+                .moderators(&auth, room_ref(room_id.0, room_name.0))
                 .await?,
         ))
     }

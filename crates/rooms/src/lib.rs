@@ -1,11 +1,13 @@
 //! Apogee's rooms domain: channels (`c`), private groups (`p`), subscriptions, membership and room
 //! roles. Called identically by REST, DDP and webhooks; publishes domain events after each change.
 
-mod access;
+pub mod access;
 mod direct;
 mod membership;
 mod names;
 mod reading;
+mod room_roles;
+mod settings;
 mod system;
 
 use apogee_core::{Error, Event, EventBus, EventKind, Result, Timestamp, Topic};
@@ -14,6 +16,7 @@ use apogee_users::Users;
 use std::sync::Arc;
 
 pub use membership::CreateRoom;
+pub use settings::RoomChange;
 
 /// Which kind of room an endpoint family addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

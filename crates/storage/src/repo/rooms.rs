@@ -152,3 +152,27 @@ pub async fn add_users_count(db: &Db, id: &str, delta: i64, now: i64) -> Result<
         .map_err(db_err)?;
     Ok(())
 }
+
+/// Deletes a room (its subscriptions and messages go with it) and records it for sync.
+pub async fn delete(db: &Db, id: &str, now: i64) -> Result<()> {
+    use crate::entity::trash;
+    use sea_orm::TransactionTrait;
+    let txn = db.write().begin().await.map_err(db_err)?;
+    room::Entity::delete_by_id(id.to_owned())
+        .exec(&txn)
+        .await
+        .map_err(db_err)?;
+    trash::Entity::delete_by_id(("rooms".to_owned(), id.to_owned()))
+        .exec(&txn)
+        .await
+        .map_err(db_err)?;
+    trash::Entity::insert(trash::ActiveModel {
+        collection: sea_orm::Set("rooms".to_owned()),
+        id: sea_orm::Set(id.to_owned()),
+        deleted_at: sea_orm::Set(now),
+    })
+    .exec(&txn)
+    .await
+    .map_err(db_err)?;
+    txn.commit().await.map_err(db_err)
+}

@@ -107,3 +107,25 @@ pub async fn delete(db: &Db, user_id: &str, rid: &str, now: i64) -> Result<Optio
     txn.commit().await.map_err(db_err)?;
     Ok(Some(s))
 }
+
+/// Copies a room's name and archived flag into all its subscriptions (rename, archive).
+pub async fn sync_room_fields(
+    db: &Db,
+    rid: &str,
+    name: &str,
+    fname: &str,
+    archived: bool,
+    now: i64,
+) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    subscription::Entity::update_many()
+        .col_expr(subscription::Column::Name, Expr::value(name.to_owned()))
+        .col_expr(subscription::Column::Fname, Expr::value(fname.to_owned()))
+        .col_expr(subscription::Column::Archived, Expr::value(archived))
+        .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
+        .filter(subscription::Column::Rid.eq(rid))
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}

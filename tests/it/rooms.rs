@@ -740,3 +740,109 @@ mod more {
         apogee_blackbox::each_db(|s| Box::pin(settings_bodies::room_settings_and_roles(s))).await;
     }
 }
+
+mod rooms_get_bodies {
+    use super::*;
+
+    pub async fn rooms_get_and_info(s: TestServer) {
+        let u = s.user("pia").await;
+        let before = apogee_core::Timestamp::now().plus_millis(-1).to_iso();
+        let rid = s
+            .post(
+                "/api/v1/channels.create",
+                Some(&u),
+                json!({"name": "studio"}),
+            )
+            .await
+            .ok()["channel"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&u),
+            json!({"roomId": rid, "text": "latest news"}),
+        )
+        .await
+        .ok();
+        let all = s.get("/api/v1/rooms.get", Some(&u)).await.ok();
+        let ids: Vec<&str> = all["update"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["_id"].as_str().unwrap())
+            .collect();
+        assert!(
+            ids.contains(&"GENERAL") && ids.contains(&rid.as_str()),
+            "{ids:?}"
+        );
+        let studio = all["update"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["_id"] == json!(rid))
+            .unwrap()
+            .clone();
+        assert_eq!(studio["lastMessage"]["msg"], "latest news");
+        let since = s
+            .get(
+                &format!("/api/v1/rooms.get?updatedSince={before}"),
+                Some(&u),
+            )
+            .await
+            .ok();
+        let ids: Vec<&str> = since["update"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [rid.as_str()]);
+        s.post(
+            "/api/v1/channels.leave",
+            Some(&s.admin),
+            json!({"roomId": "GENERAL"}),
+        )
+        .await
+        .ok();
+        let admin_since = s
+            .get(
+                &format!("/api/v1/rooms.get?updatedSince={before}"),
+                Some(&s.admin),
+            )
+            .await
+            .ok();
+        assert_eq!(admin_since["remove"], json!([{"_id": "GENERAL"}]));
+        let info = s
+            .get(&format!("/api/v1/rooms.info?roomId={rid}"), Some(&u))
+            .await
+            .ok();
+        assert_eq!(info["room"]["lastMessage"]["msg"], "latest news");
+        s.get("/api/v1/rooms.info?roomName=studio", Some(&u))
+            .await
+            .ok();
+        s.get("/api/v1/rooms.get?updatedSince=later", Some(&u))
+            .await
+            .err_type("error-updatedSince-param-invalid");
+        let g = s
+            .post("/api/v1/groups.create", Some(&u), json!({"name": "hidden"}))
+            .await
+            .ok()["group"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let other = s.user("quin").await;
+        s.get(&format!("/api/v1/rooms.info?roomId={g}"), Some(&other))
+            .await
+            .err_type("error-room-not-found");
+        s.stop().await;
+    }
+}
+
+mod rooms_get {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rooms_get_and_info() {
+        apogee_blackbox::each_db(|s| Box::pin(rooms_get_bodies::rooms_get_and_info(s))).await;
+    }
+}

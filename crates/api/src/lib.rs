@@ -42,6 +42,7 @@ type Apis = (
     rooms_api::SubscriptionsApi,
     chat_api::ChatApi,
     dm_api::DmApi,
+    rooms_api::RoomsApi,
 );
 
 fn service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -60,6 +61,7 @@ fn service(state: &AppState) -> OpenApiService<Apis, ()> {
             rooms_api::SubscriptionsApi { state: s() },
             chat_api::ChatApi { state: s() },
             dm_api::DmApi { state: s() },
+            rooms_api::RoomsApi { state: s() },
         ),
         "Apogee REST API (Rocket.Chat 8.5 compatible)",
         env!("CARGO_PKG_VERSION"),

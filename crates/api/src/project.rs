@@ -256,3 +256,28 @@ pub fn message(m: &apogee_storage::Message) -> apogee_protocol::room::MessageJso
         pinned: m.pinned.then_some(true),
     }
 }
+
+/// Rooms with their `lastMessage` filled in (one query for the whole list).
+pub async fn rooms_with_last(
+    db: &apogee_storage::Db,
+    rooms: &[apogee_storage::Room],
+) -> apogee_core::Result<Vec<apogee_protocol::room::RoomJson>> {
+    use poem_openapi::types::ToJSON;
+    let ids: Vec<String> = rooms
+        .iter()
+        .filter_map(|r| r.last_message.clone())
+        .collect();
+    let last = apogee_storage::repo::messages::by_ids(db, &ids).await?;
+    Ok(rooms
+        .iter()
+        .map(|r| {
+            let mut j = room(r);
+            j.last_message = r
+                .last_message
+                .as_ref()
+                .and_then(|id| last.iter().find(|m| &m.id == id && !m.hidden))
+                .and_then(|m| message(m).to_json());
+            j
+        })
+        .collect())
+}

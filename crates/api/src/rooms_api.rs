@@ -1509,3 +1509,93 @@ impl SubscriptionsApi {
         }))
     }
 }
+
+/// A deleted or left room in `rooms.get`.
+#[derive(Object)]
+pub struct RemovedRoom {
+    /// Room id.
+    #[oai(rename = "_id")]
+    pub id: String,
+}
+
+/// `rooms.get` answer.
+#[derive(Object)]
+pub struct RoomsGetResponse {
+    /// The caller's rooms (all, or changed since `updatedSince`).
+    pub update: Vec<RoomJson>,
+    /// Rooms deleted or left since `updatedSince`.
+    pub remove: Vec<RemovedRoom>,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// `rooms.info` answer.
+#[derive(Object)]
+pub struct RoomInfoResponse {
+    /// The room.
+    pub room: RoomJson,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// `rooms.*`.
+pub struct RoomsApi {
+    /// Shared services.
+    pub state: AppState,
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Rooms")]
+impl RoomsApi {
+    /// rooms.get: the rooms the caller is in (with `lastMessage`), or those changed since `updatedSince`.
+    #[oai(path = "/rooms.get", method = "get", operation_id = "rooms.get")]
+    async fn get(
+        &self,
+        auth: Auth,
+        #[oai(name = "updatedSince")] updated_since: Query<Option<String>>,
+    ) -> ApiResult<RoomsGetResponse> {
+        let since = match updated_since
+            .0
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => Some(Timestamp::parse(s).ok_or_else(|| {
+                Error::meteor(
+                    "error-updatedSince-param-invalid",
+                    "The \"updatedSince\" query parameter must be a valid date.",
+                )
+            })?),
+            None => None,
+        };
+        let (update, remove) = self.state.rooms.rooms_of_user(auth.id(), since).await?;
+        Ok(Json(RoomsGetResponse {
+            update: project::rooms_with_last(self.state.users.db(), &update).await?,
+            remove: remove.into_iter().map(|id| RemovedRoom { id }).collect(),
+            success: true,
+        }))
+    }
+
+    /// rooms.info: any room the caller may see, by `roomId` or `roomName`.
+    #[oai(path = "/rooms.info", method = "get", operation_id = "rooms.info")]
+    async fn info(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+    ) -> ApiResult<RoomInfoResponse> {
+        let room = self
+            .state
+            .rooms
+            .any_room(&auth.0, &room_ref(room_id.0, room_name.0))
+            .await?;
+        let mut list =
+            project::rooms_with_last(self.state.users.db(), std::slice::from_ref(&room)).await?;
+        let room = list
+            .pop()
+            .ok_or_else(|| Error::internal("room projection missing"))?;
+        Ok(Json(RoomInfoResponse {
+            room,
+            success: true,
+        }))
+    }
+}

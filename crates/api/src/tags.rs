@@ -31,4 +31,6 @@ pub enum ApiTags {
     Chat,
     /// `dm.*` / `im.*`: direct messages.
     DirectMessages,
+    /// `rooms.*`.
+    Rooms,
 }

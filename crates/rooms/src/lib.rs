@@ -168,7 +168,11 @@ impl Rooms {
         let update =
             repo::subscriptions::of_user(self.db(), user_id, since.map(Timestamp::millis)).await?;
         let remove = match since {
-            Some(t) => repo::subscriptions::removed_since(self.db(), user_id, t.millis()).await?,
+            Some(t) => repo::subscriptions::removed_since(self.db(), user_id, t.millis())
+                .await?
+                .into_iter()
+                .map(|(sub, _)| sub)
+                .collect(),
             None => Vec::new(),
         };
         Ok((update, remove))
@@ -176,5 +180,62 @@ impl Rooms {
 
     fn now() -> i64 {
         Timestamp::now().millis()
+    }
+}
+
+impl Rooms {
+    /// The rooms a user is in (all, or changed since a time), and the ids of rooms deleted or left
+    /// since then.
+    pub async fn rooms_of_user(
+        &self,
+        user_id: &str,
+        since: Option<Timestamp>,
+    ) -> Result<(Vec<Room>, Vec<String>)> {
+        let subs = repo::subscriptions::of_user(self.db(), user_id, None).await?;
+        let mut rooms = self.rooms_of(&subs).await?;
+        let mut removed = Vec::new();
+        if let Some(t) = since {
+            rooms.retain(|r| r.updated_at > t.millis());
+            for (_, rid) in
+                repo::subscriptions::removed_since(self.db(), user_id, t.millis()).await?
+            {
+                removed.push(rid);
+            }
+            removed.sort();
+            removed.dedup();
+        }
+        rooms.sort_by_key(|r| r.created_at);
+        Ok((rooms, removed))
+    }
+
+    /// Any room the caller may see, by id or name, whatever its type.
+    pub async fn any_room(&self, actor: &apogee_users::AuthUser, r: &RoomRef) -> Result<Room> {
+        let not_found = || {
+            Error::meteor(
+                "error-room-not-found",
+                "The required \"roomId\" or \"roomName\" param provided does not match any room",
+            )
+        };
+        let id = r.id.as_deref().filter(|s| !s.is_empty());
+        let name = r
+            .name
+            .as_deref()
+            .map(|s| s.trim_start_matches('#'))
+            .filter(|s| !s.is_empty());
+        let room = match (id, name) {
+            (Some(id), _) => repo::rooms::by_id(self.db(), id).await?,
+            (None, Some(n)) => repo::rooms::by_name(self.db(), n).await?,
+            (None, None) => {
+                return Err(Error::meteor(
+                    "error-room-param-not-provided",
+                    "The parameter \"roomId\" or \"roomName\" is required",
+                ));
+            }
+        }
+        .ok_or_else(not_found)?;
+        if !self.can_view(actor, &room).await? {
+            return Err(not_found());
+        }
+        Ok(room)
     }
 }

@@ -10,9 +10,10 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 
-/// Trash ids of subscriptions are `<user id>/<subscription id>`, so a user's removals can be found.
+/// Trash ids of subscriptions are `<user id>/<subscription id>/<room id>`, so a user's removals
+/// can be found, and both ids reported.
 fn trash_id(s: &Subscription) -> String {
-    format!("{}/{}", s.user_id, s.id)
+    format!("{}/{}/{}", s.user_id, s.id, s.rid)
 }
 
 /// Stores a new subscription.
@@ -55,13 +56,17 @@ pub async fn of_user(db: &Db, user_id: &str, since: Option<i64>) -> Result<Vec<S
         .map_err(db_err)
 }
 
-/// Ids of a user's subscriptions removed after `since`.
-pub async fn removed_since(db: &Db, user_id: &str, since: i64) -> Result<Vec<String>> {
+/// `(subscription id, room id)` of a user's subscriptions removed after `since`.
+pub async fn removed_since(db: &Db, user_id: &str, since: i64) -> Result<Vec<(String, String)>> {
     let prefix = format!("{user_id}/");
     Ok(super::trash::since(db, "subscriptions", since)
         .await?
         .into_iter()
-        .filter_map(|(id, _)| id.strip_prefix(&prefix).map(str::to_owned))
+        .filter_map(|(id, _)| {
+            let rest = id.strip_prefix(&prefix)?;
+            let (sub, rid) = rest.split_once('/')?;
+            Some((sub.to_owned(), rid.to_owned()))
+        })
         .collect())
 }
 

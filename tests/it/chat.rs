@@ -505,3 +505,171 @@ db_tests!(
     history_windows_and_paging,
     edit_delete_and_read_marks,
 );
+
+mod marks_bodies {
+    use super::*;
+
+    pub async fn reactions_pins_stars(s: TestServer) {
+        let a = s.user("ada").await;
+        let b = s.user("bo").await;
+        let outsider_room = s
+            .post("/api/v1/groups.create", Some(&a), json!({"name": "priv"}))
+            .await
+            .ok()["group"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mid = s
+            .post(
+                "/api/v1/chat.postMessage",
+                Some(&a),
+                json!({"roomId": "GENERAL", "text": "react to me"}),
+            )
+            .await
+            .ok()["message"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.post(
+            "/api/v1/chat.react",
+            Some(&b),
+            json!({"messageId": mid, "emoji": "thumbsup"}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/chat.react",
+            Some(&a),
+            json!({"messageId": mid, "emoji": ":thumbsup:"}),
+        )
+        .await
+        .ok();
+        let m = s
+            .get(&format!("/api/v1/chat.getMessage?msgId={mid}"), Some(&a))
+            .await
+            .ok()["message"]
+            .clone();
+        assert_eq!(
+            m["reactions"][":thumbsup:"]["usernames"],
+            json!(["bo", "ada"])
+        );
+        // Toggle off; the key goes with the last user.
+        s.post(
+            "/api/v1/chat.react",
+            Some(&b),
+            json!({"messageId": mid, "emoji": "thumbsup"}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/chat.react",
+            Some(&a),
+            json!({"messageId": mid, "emoji": "thumbsup", "shouldReact": false}),
+        )
+        .await
+        .ok();
+        let m = s
+            .get(&format!("/api/v1/chat.getMessage?msgId={mid}"), Some(&a))
+            .await
+            .ok()["message"]
+            .clone();
+        assert!(m.get("reactions").is_none(), "{m}");
+        s.post("/api/v1/chat.react", Some(&a), json!({"messageId": mid}))
+            .await
+            .err_type("error-invalid-params");
+        s.post(
+            "/api/v1/chat.react",
+            Some(&a),
+            json!({"messageId": "nope", "emoji": "x"}),
+        )
+        .await
+        .err_type("error-message-not-found");
+        // Pins: members without pin-message may not; the admin may, and gets the system message.
+        s.post(
+            "/api/v1/chat.pinMessage",
+            Some(&b),
+            json!({"messageId": mid}),
+        )
+        .await
+        .err(403);
+        let p = s
+            .post(
+                "/api/v1/chat.pinMessage",
+                Some(&s.admin),
+                json!({"messageId": mid}),
+            )
+            .await
+            .ok();
+        assert_eq!(p["message"]["t"], "message_pinned");
+        assert_eq!(p["message"]["attachments"][0]["text"], "react to me");
+        let pinned = s
+            .get("/api/v1/chat.getPinnedMessages?roomId=GENERAL", Some(&b))
+            .await
+            .ok();
+        assert_eq!(pinned["total"], 1);
+        assert_eq!(pinned["messages"][0]["pinned"], true);
+        assert_eq!(pinned["messages"][0]["pinnedBy"]["username"], "admin");
+        s.post(
+            "/api/v1/chat.unPinMessage",
+            Some(&s.admin),
+            json!({"messageId": mid}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            s.get("/api/v1/chat.getPinnedMessages?roomId=GENERAL", Some(&b))
+                .await
+                .ok()["total"],
+            0
+        );
+        // Stars are per user.
+        s.post(
+            "/api/v1/chat.starMessage",
+            Some(&b),
+            json!({"messageId": mid}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            s.get("/api/v1/chat.getStarredMessages?roomId=GENERAL", Some(&b))
+                .await
+                .ok()["total"],
+            1
+        );
+        assert_eq!(
+            s.get("/api/v1/chat.getStarredMessages?roomId=GENERAL", Some(&a))
+                .await
+                .ok()["total"],
+            0
+        );
+        s.post(
+            "/api/v1/chat.unStarMessage",
+            Some(&b),
+            json!({"messageId": mid}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            s.get("/api/v1/chat.getStarredMessages?roomId=GENERAL", Some(&b))
+                .await
+                .ok()["total"],
+            0
+        );
+        // Nothing of a private group for outsiders.
+        s.get(
+            &format!("/api/v1/chat.getPinnedMessages?roomId={outsider_room}"),
+            Some(&b),
+        )
+        .await
+        .err_type("error-not-allowed");
+        s.stop().await;
+    }
+}
+
+mod marks {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reactions_pins_stars() {
+        apogee_blackbox::each_db(|s| Box::pin(marks_bodies::reactions_pins_stars(s))).await;
+    }
+}

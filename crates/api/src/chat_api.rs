@@ -149,6 +149,33 @@ pub struct DeleteResponse {
     pub success: bool,
 }
 
+/// A body naming a message.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct MessageIdBody {
+    /// Message id (required).
+    pub message_id: Option<String>,
+    /// Emoji (`chat.react`).
+    pub emoji: Option<String>,
+    /// Force adding (`true`) or removing (`false`) the reaction.
+    pub should_react: Option<Flag>,
+}
+
+/// A page of messages.
+#[derive(Object)]
+pub struct MessagesPageResponse {
+    /// The messages.
+    pub messages: Vec<MessageJson>,
+    /// Items in this page.
+    pub count: u64,
+    /// Items skipped.
+    pub offset: u64,
+    /// Items in all pages.
+    pub total: u64,
+    /// Always `true`.
+    pub success: bool,
+}
+
 /// `{messages}`.
 #[derive(Object)]
 pub struct HistoryResponse {
@@ -384,6 +411,147 @@ impl ChatApi {
                     name: None,
                 },
             },
+            success: true,
+        }))
+    }
+
+    /// chat.react: toggles the caller's reaction on a message.
+    #[oai(path = "/chat.react", method = "post", operation_id = "chat.react")]
+    async fn react(
+        &self,
+        auth: Auth,
+        body: Json<MessageIdBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        let b = body.0;
+        let id = required_str(b.message_id, "messageId")?;
+        let emoji = required_str(b.emoji, "emoji")?;
+        self.state
+            .messages
+            .react(&auth.0, &id, &emoji, b.should_react.map(|f| f.0))
+            .await?;
+        Ok(Json(apogee_protocol::OkBody::ok()))
+    }
+
+    /// chat.pinMessage: pins a message (pin-message); answers the `message_pinned` system message.
+    #[oai(
+        path = "/chat.pinMessage",
+        method = "post",
+        operation_id = "chat.pinMessage"
+    )]
+    async fn pin(&self, auth: Auth, body: Json<MessageIdBody>) -> ApiResult<ChatMessageResponse> {
+        let id = required_str(body.0.message_id, "messageId")?;
+        let sys = self.state.messages.pin(&auth.0, &id, true).await?;
+        let sys = sys.ok_or_else(|| Error::internal("pin produced no system message"))?;
+        Ok(Json(ChatMessageResponse {
+            message: project::message(&sys),
+            success: true,
+        }))
+    }
+
+    /// chat.unPinMessage: unpins a message (pin-message).
+    #[oai(
+        path = "/chat.unPinMessage",
+        method = "post",
+        operation_id = "chat.unPinMessage"
+    )]
+    async fn unpin(
+        &self,
+        auth: Auth,
+        body: Json<MessageIdBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        let id = required_str(body.0.message_id, "messageId")?;
+        self.state.messages.pin(&auth.0, &id, false).await?;
+        Ok(Json(apogee_protocol::OkBody::ok()))
+    }
+
+    /// chat.starMessage: stars a message for the caller.
+    #[oai(
+        path = "/chat.starMessage",
+        method = "post",
+        operation_id = "chat.starMessage"
+    )]
+    async fn star(
+        &self,
+        auth: Auth,
+        body: Json<MessageIdBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        let id = required_str(body.0.message_id, "messageId")?;
+        self.state.messages.star(&auth.0, &id, true).await?;
+        Ok(Json(apogee_protocol::OkBody::ok()))
+    }
+
+    /// chat.unStarMessage: removes the caller's star.
+    #[oai(
+        path = "/chat.unStarMessage",
+        method = "post",
+        operation_id = "chat.unStarMessage"
+    )]
+    async fn unstar(
+        &self,
+        auth: Auth,
+        body: Json<MessageIdBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        let id = required_str(body.0.message_id, "messageId")?;
+        self.state.messages.star(&auth.0, &id, false).await?;
+        Ok(Json(apogee_protocol::OkBody::ok()))
+    }
+
+    /// chat.getPinnedMessages: a page of a room's pinned messages.
+    #[oai(
+        path = "/chat.getPinnedMessages",
+        method = "get",
+        operation_id = "chat.getPinnedMessages"
+    )]
+    async fn pinned(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<MessagesPageResponse> {
+        let rid = required_str(room_id.0, "roomId")?;
+        let page = page(&self.state, offset.0, count.0, None)?;
+        let (msgs, total) = self
+            .state
+            .messages
+            .pinned(&auth.0, &rid, page.offset, page.count)
+            .await?;
+        let messages: Vec<MessageJson> = msgs.iter().map(project::message).collect();
+        Ok(Json(MessagesPageResponse {
+            count: messages.len() as u64,
+            messages,
+            offset: page.offset,
+            total,
+            success: true,
+        }))
+    }
+
+    /// chat.getStarredMessages: a page of the caller's starred messages in a room.
+    #[oai(
+        path = "/chat.getStarredMessages",
+        method = "get",
+        operation_id = "chat.getStarredMessages"
+    )]
+    async fn starred(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<MessagesPageResponse> {
+        let rid = required_str(room_id.0, "roomId")?;
+        let page = page(&self.state, offset.0, count.0, None)?;
+        let (msgs, total) = self
+            .state
+            .messages
+            .starred(&auth.0, &rid, page.offset, page.count)
+            .await?;
+        let messages: Vec<MessageJson> = msgs.iter().map(project::message).collect();
+        Ok(Json(MessagesPageResponse {
+            count: messages.len() as u64,
+            messages,
+            offset: page.offset,
+            total,
             success: true,
         }))
     }

@@ -254,6 +254,12 @@ pub fn message(m: &apogee_storage::Message) -> apogee_protocol::room::MessageJso
         bot: v("bot"),
         custom_fields: v("customFields"),
         pinned: m.pinned.then_some(true),
+        pinned_at: data.get("pinnedAt").and_then(Value::as_i64).map(iso),
+        pinned_by: v("pinnedBy"),
+        reactions: v("reactions"),
+        starred: v("starred"),
+        edited_at: data.get("editedAt").and_then(Value::as_i64).map(iso),
+        edited_by: v("editedBy"),
     }
 }
 

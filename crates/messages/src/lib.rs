@@ -2,6 +2,7 @@
 //! reading history, and the mention/channel references Rocket.Chat fills in.
 
 mod edit;
+mod marks;
 mod parse;
 
 use apogee_core::{Error, Event, EventKind, Result, Timestamp, Topic, random_id};

@@ -193,4 +193,22 @@ pub struct MessageJson {
     /// Pinned.
     #[oai(skip_serializing_if_is_none)]
     pub pinned: Option<bool>,
+    /// When it was pinned.
+    #[oai(skip_serializing_if_is_none)]
+    pub pinned_at: Option<String>,
+    /// Who pinned it.
+    #[oai(skip_serializing_if_is_none)]
+    pub pinned_by: Option<Value>,
+    /// Reactions: `{":emoji:": {"usernames": [...], "names": [...]}}`.
+    #[oai(skip_serializing_if_is_none)]
+    pub reactions: Option<Value>,
+    /// Users who starred it: `[{"_id": ...}]`.
+    #[oai(skip_serializing_if_is_none)]
+    pub starred: Option<Value>,
+    /// When it was last edited.
+    #[oai(skip_serializing_if_is_none)]
+    pub edited_at: Option<String>,
+    /// Who last edited it.
+    #[oai(skip_serializing_if_is_none)]
+    pub edited_by: Option<Value>,
 }

@@ -153,3 +153,39 @@ pub async fn remove(db: &Db, m: &Message, keep: bool, now: i64) -> Result<()> {
     .map_err(db_err)?;
     txn.commit().await.map_err(db_err)
 }
+
+/// A page of a room's pinned messages, newest first, with the total.
+pub async fn pinned(
+    db: &Db,
+    rid: &str,
+    offset: u64,
+    count: Option<u64>,
+) -> Result<(Vec<Message>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let base = message::Entity::find()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::Pinned.eq(true))
+        .filter(message::Column::Hidden.eq(false));
+    let total = base.clone().count(db.read()).await.map_err(db_err)?;
+    let rows = base
+        .order_by_desc(message::Column::Ts)
+        .offset(offset)
+        .limit(super::limit_of(count))
+        .all(db.read())
+        .await
+        .map_err(db_err)?;
+    Ok((rows, total))
+}
+
+/// A room's messages that carry a star (stars live in `data`), newest first.
+pub async fn with_stars(db: &Db, rid: &str) -> Result<Vec<Message>> {
+    use sea_orm::sea_query::LikeExpr;
+    message::Entity::find()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::Hidden.eq(false))
+        .filter(message::Column::Data.like(LikeExpr::new("%\"starred\"%")))
+        .order_by_desc(message::Column::Ts)
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}

@@ -107,12 +107,13 @@ impl Messages {
         if react && !has {
             usernames.push(me.username.clone());
             names.push(me.name.clone());
-        } else if !react && has {
-            if let Some(i) = usernames.iter().position(|u| *u == me.username) {
-                usernames.remove(i);
-                if i < names.len() {
-                    names.remove(i);
-                }
+        } else if !react
+            && has
+            && let Some(i) = usernames.iter().position(|u| *u == me.username)
+        {
+            usernames.remove(i);
+            if i < names.len() {
+                names.remove(i);
             }
         }
         if !usernames.is_empty() {

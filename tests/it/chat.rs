@@ -673,3 +673,136 @@ mod marks {
         apogee_blackbox::each_db(|s| Box::pin(marks_bodies::reactions_pins_stars(s))).await;
     }
 }
+
+mod thread_bodies {
+    use super::*;
+
+    pub async fn threads_search_and_sync(s: TestServer) {
+        let a = s.user("ari").await;
+        let b = s.user("bea").await;
+        let root = s
+            .post(
+                "/api/v1/chat.postMessage",
+                Some(&a),
+                json!({"roomId": "GENERAL", "text": "topic of the day"}),
+            )
+            .await
+            .ok()["message"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let before = apogee_core::Timestamp::now().plus_millis(-1).to_iso();
+        s.post(
+            "/api/v1/chat.sendMessage",
+            Some(&b),
+            json!({"message": {"rid": "GENERAL", "msg": "first reply", "tmid": root}}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/chat.sendMessage",
+            Some(&a),
+            json!({"message": {"rid": "GENERAL", "msg": "second reply", "tmid": root}}),
+        )
+        .await
+        .ok();
+        let r = s
+            .get(&format!("/api/v1/chat.getMessage?msgId={root}"), Some(&a))
+            .await
+            .ok()["message"]
+            .clone();
+        assert_eq!(r["tcount"], 2);
+        assert!(r["tlm"].is_string());
+        assert_eq!(r["replies"], json!([a.user_id, b.user_id]));
+        let t = s
+            .get(
+                &format!("/api/v1/chat.getThreadMessages?tmid={root}"),
+                Some(&b),
+            )
+            .await
+            .ok();
+        assert_eq!(t["total"], 2);
+        assert_eq!(t["messages"][0]["msg"], "first reply");
+        let list = s
+            .get("/api/v1/chat.getThreadsList?rid=GENERAL", Some(&b))
+            .await
+            .ok();
+        assert_eq!(list["threads"][0]["_id"], json!(root));
+        // bea follows the thread since she replied: ari's later reply marks it unread for her.
+        let sub = s
+            .get("/api/v1/subscriptions.getOne?roomId=GENERAL", Some(&b))
+            .await
+            .ok();
+        assert_eq!(sub["subscription"]["tunread"], json!([root]));
+        // Search.
+        let found = s
+            .get(
+                "/api/v1/chat.search?roomId=GENERAL&searchText=REPLY",
+                Some(&b),
+            )
+            .await
+            .ok();
+        assert_eq!(found["messages"].as_array().unwrap().len(), 2);
+        let found = s
+            .get(
+                "/api/v1/chat.search?roomId=GENERAL&searchText=100%25",
+                Some(&b),
+            )
+            .await
+            .ok();
+        assert_eq!(found["messages"], json!([]));
+        // Sync: changed (two replies, the root's counters) and deleted.
+        let reply = t["messages"][1]["_id"].as_str().unwrap().to_owned();
+        s.post(
+            "/api/v1/chat.delete",
+            Some(&a),
+            json!({"roomId": "GENERAL", "msgId": reply}),
+        )
+        .await
+        .ok();
+        let sync = s
+            .get(
+                &format!("/api/v1/chat.syncMessages?roomId=GENERAL&lastUpdate={before}"),
+                Some(&b),
+            )
+            .await
+            .ok();
+        let updated: Vec<&str> = sync["result"]["updated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["msg"].as_str().unwrap())
+            .collect();
+        assert!(
+            updated.contains(&"first reply") && updated.contains(&"topic of the day"),
+            "{updated:?}"
+        );
+        assert_eq!(sync["result"]["deleted"][0]["_id"], json!(reply));
+        let del = s
+            .get(
+                &format!("/api/v1/chat.getDeletedMessages?roomId=GENERAL&since={before}"),
+                Some(&b),
+            )
+            .await
+            .ok();
+        assert_eq!(del["total"], 1);
+        s.get("/api/v1/chat.syncMessages?roomId=GENERAL", Some(&b))
+            .await
+            .err_type("error-invalid-params");
+        s.get(
+            "/api/v1/chat.syncMessages?roomId=GENERAL&lastUpdate=soon",
+            Some(&b),
+        )
+        .await
+        .err_type("error-lastUpdate-param-invalid");
+        s.stop().await;
+    }
+}
+
+mod threads {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn threads_search_and_sync() {
+        apogee_blackbox::each_db(|s| Box::pin(thread_bodies::threads_search_and_sync(s))).await;
+    }
+}

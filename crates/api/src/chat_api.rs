@@ -176,6 +176,77 @@ pub struct MessagesPageResponse {
     pub success: bool,
 }
 
+/// `chat.getThreadsList` answer.
+#[derive(Object)]
+pub struct ThreadsResponse {
+    /// Thread roots, latest reply first.
+    pub threads: Vec<MessageJson>,
+    /// Items in this page.
+    pub count: u64,
+    /// Items skipped.
+    pub offset: u64,
+    /// Items in all pages.
+    pub total: u64,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// A deleted message in sync answers.
+#[derive(Object)]
+pub struct DeletedMessage {
+    /// Message id.
+    #[oai(rename = "_id")]
+    pub id: String,
+    /// Deletion time.
+    #[oai(rename = "_deletedAt")]
+    pub deleted_at: String,
+}
+
+/// `{updated, deleted}`.
+#[derive(Object)]
+pub struct SyncResult {
+    /// Messages changed since `lastUpdate`.
+    pub updated: Vec<MessageJson>,
+    /// Messages deleted since `lastUpdate`.
+    pub deleted: Vec<DeletedMessage>,
+}
+
+/// `chat.syncMessages` answer.
+#[derive(Object)]
+pub struct SyncResponse {
+    /// The changes.
+    pub result: SyncResult,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// `chat.getDeletedMessages` answer.
+#[derive(Object)]
+pub struct DeletedResponse {
+    /// Deleted message ids.
+    pub messages: Vec<DeletedMessage>,
+    /// Items in this page.
+    pub count: u64,
+    /// Items skipped.
+    pub offset: u64,
+    /// Items in all pages.
+    pub total: u64,
+    /// Always `true`.
+    pub success: bool,
+}
+
+fn since_param(v: Option<String>, name: &str) -> Result<Timestamp, Error> {
+    let v = v
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| Error::missing_param(name))?;
+    Timestamp::parse(&v).ok_or_else(|| {
+        Error::meteor(
+            format!("error-{name}-param-invalid"),
+            format!("The \"{name}\" query parameter must be a valid date."),
+        )
+    })
+}
+
 /// `{messages}`.
 #[derive(Object)]
 pub struct HistoryResponse {
@@ -548,6 +619,160 @@ impl ChatApi {
             .await?;
         let messages: Vec<MessageJson> = msgs.iter().map(project::message).collect();
         Ok(Json(MessagesPageResponse {
+            count: messages.len() as u64,
+            messages,
+            offset: page.offset,
+            total,
+            success: true,
+        }))
+    }
+
+    /// chat.getThreadMessages: a page of a thread's replies, oldest first.
+    #[oai(
+        path = "/chat.getThreadMessages",
+        method = "get",
+        operation_id = "chat.getThreadMessages"
+    )]
+    async fn thread_messages(
+        &self,
+        auth: Auth,
+        tmid: Query<Option<String>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<MessagesPageResponse> {
+        let tmid = required_str(tmid.0, "tmid")?;
+        let page = page(&self.state, offset.0, count.0, None)?;
+        let (msgs, total) = self
+            .state
+            .messages
+            .thread(&auth.0, &tmid, page.offset, page.count)
+            .await?;
+        let messages: Vec<MessageJson> = msgs.iter().map(project::message).collect();
+        Ok(Json(MessagesPageResponse {
+            count: messages.len() as u64,
+            messages,
+            offset: page.offset,
+            total,
+            success: true,
+        }))
+    }
+
+    /// chat.getThreadsList: a room's threads, latest reply first.
+    #[oai(
+        path = "/chat.getThreadsList",
+        method = "get",
+        operation_id = "chat.getThreadsList"
+    )]
+    async fn threads_list(
+        &self,
+        auth: Auth,
+        rid: Query<Option<String>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<ThreadsResponse> {
+        let rid = required_str(rid.0, "rid")?;
+        let page = page(&self.state, offset.0, count.0, None)?;
+        let (msgs, total) = self
+            .state
+            .messages
+            .threads(&auth.0, &rid, page.offset, page.count)
+            .await?;
+        let threads: Vec<MessageJson> = msgs.iter().map(project::message).collect();
+        Ok(Json(ThreadsResponse {
+            count: threads.len() as u64,
+            threads,
+            offset: page.offset,
+            total,
+            success: true,
+        }))
+    }
+
+    /// chat.search: a room's messages containing `searchText`, newest first.
+    #[oai(path = "/chat.search", method = "get", operation_id = "chat.search")]
+    async fn search(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "searchText")] search_text: Query<Option<String>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<HistoryResponse> {
+        let rid = required_str(room_id.0, "roomId")?;
+        let text = required_str(search_text.0, "searchText")?;
+        let page = page(&self.state, offset.0, count.0, None)?;
+        let msgs = self
+            .state
+            .messages
+            .search(&auth.0, &rid, &text, page.offset, page.count)
+            .await?;
+        Ok(Json(HistoryResponse {
+            messages: msgs.iter().map(project::message).collect(),
+            success: true,
+        }))
+    }
+
+    /// chat.syncMessages: a room's messages changed and deleted since `lastUpdate`.
+    #[oai(
+        path = "/chat.syncMessages",
+        method = "get",
+        operation_id = "chat.syncMessages"
+    )]
+    async fn sync(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "lastUpdate")] last_update: Query<Option<String>>,
+    ) -> ApiResult<SyncResponse> {
+        let rid = required_str(room_id.0, "roomId")?;
+        let since = since_param(last_update.0, "lastUpdate")?;
+        let (updated, deleted) = self.state.messages.sync(&auth.0, &rid, since).await?;
+        Ok(Json(SyncResponse {
+            result: SyncResult {
+                updated: updated.iter().map(project::message).collect(),
+                deleted: deleted
+                    .into_iter()
+                    .map(|(id, at)| DeletedMessage {
+                        id,
+                        deleted_at: Timestamp(at).to_iso(),
+                    })
+                    .collect(),
+            },
+            success: true,
+        }))
+    }
+
+    /// chat.getDeletedMessages: ids of a room's messages deleted since `since`.
+    #[oai(
+        path = "/chat.getDeletedMessages",
+        method = "get",
+        operation_id = "chat.getDeletedMessages"
+    )]
+    async fn deleted(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        since: Query<Option<String>>,
+        offset: Query<Option<i64>>,
+        count: Query<Option<i64>>,
+    ) -> ApiResult<DeletedResponse> {
+        let rid = required_str(room_id.0, "roomId")?;
+        let since = since_param(since.0, "since")?;
+        let page = page(&self.state, offset.0, count.0, None)?;
+        let (_, deleted) = self.state.messages.sync(&auth.0, &rid, since).await?;
+        let total = deleted.len() as u64;
+        let messages: Vec<DeletedMessage> = deleted
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(
+                page.count
+                    .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX)),
+            )
+            .map(|(id, at)| DeletedMessage {
+                id,
+                deleted_at: Timestamp(at).to_iso(),
+            })
+            .collect();
+        Ok(Json(DeletedResponse {
             count: messages.len() as u64,
             messages,
             offset: page.offset,

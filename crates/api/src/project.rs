@@ -260,6 +260,9 @@ pub fn message(m: &apogee_storage::Message) -> apogee_protocol::room::MessageJso
         starred: v("starred"),
         edited_at: data.get("editedAt").and_then(Value::as_i64).map(iso),
         edited_by: v("editedBy"),
+        tcount: data.get("tcount").and_then(Value::as_i64),
+        tlm: data.get("tlm").and_then(Value::as_i64).map(iso),
+        replies: v("replies"),
     }
 }
 

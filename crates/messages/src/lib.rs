@@ -4,6 +4,7 @@
 mod edit;
 mod marks;
 mod parse;
+mod threads;
 
 use apogee_core::{Error, Event, EventKind, Result, Timestamp, Topic, random_id};
 use apogee_rooms::{RoomKind, RoomRef, Rooms};
@@ -168,6 +169,7 @@ impl Messages {
         if room.t == "d" {
             self.rooms.reopen_direct(&room).await?;
         }
+        self.note_reply(&m).await?;
         let bus = self.rooms.bus();
         bus.publish(Event::new(
             Topic::Room(room.id.clone()),

@@ -211,4 +211,13 @@ pub struct MessageJson {
     /// Who last edited it.
     #[oai(skip_serializing_if_is_none)]
     pub edited_by: Option<Value>,
+    /// Replies in its thread.
+    #[oai(skip_serializing_if_is_none)]
+    pub tcount: Option<i64>,
+    /// Time of its thread's last reply.
+    #[oai(skip_serializing_if_is_none)]
+    pub tlm: Option<String>,
+    /// Ids of its thread's participants.
+    #[oai(skip_serializing_if_is_none)]
+    pub replies: Option<Value>,
 }

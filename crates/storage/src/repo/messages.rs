@@ -189,3 +189,87 @@ pub async fn with_stars(db: &Db, rid: &str) -> Result<Vec<Message>> {
         .await
         .map_err(db_err)
 }
+
+/// Replies of a thread, oldest first, with the total.
+pub async fn thread(
+    db: &Db,
+    tmid: &str,
+    offset: u64,
+    count: Option<u64>,
+) -> Result<(Vec<Message>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let base = message::Entity::find()
+        .filter(message::Column::Tmid.eq(tmid))
+        .filter(message::Column::Hidden.eq(false));
+    let total = base.clone().count(db.read()).await.map_err(db_err)?;
+    let rows = base
+        .order_by_asc(message::Column::Ts)
+        .offset(offset)
+        .limit(super::limit_of(count))
+        .all(db.read())
+        .await
+        .map_err(db_err)?;
+    Ok((rows, total))
+}
+
+/// Ids of the thread roots of a room (messages that have replies).
+pub async fn thread_roots(db: &Db, rid: &str) -> Result<Vec<String>> {
+    let ids: Vec<Option<String>> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Tmid)
+        .distinct()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::Tmid.is_not_null())
+        .into_tuple()
+        .all(db.read())
+        .await
+        .map_err(db_err)?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
+/// A room's messages whose text contains `text` (case-insensitive), newest first.
+pub async fn search(
+    db: &Db,
+    rid: &str,
+    text: &str,
+    offset: u64,
+    count: Option<u64>,
+) -> Result<Vec<Message>> {
+    use sea_orm::sea_query::{ExprTrait as _, Func};
+    message::Entity::find()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::Hidden.eq(false))
+        .filter(message::Column::T.is_null())
+        .filter(
+            Expr::expr(Func::lower(Expr::col(message::Column::Msg)))
+                .like(super::contains_pattern(text)),
+        )
+        .order_by_desc(message::Column::Ts)
+        .offset(offset)
+        .limit(super::limit_of(count))
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// A room's messages changed after a time (sync), oldest change first.
+pub async fn changed_since(db: &Db, rid: &str, since: i64) -> Result<Vec<Message>> {
+    message::Entity::find()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::UpdatedAt.gt(since))
+        .filter(message::Column::Hidden.eq(false))
+        .order_by_asc(message::Column::UpdatedAt)
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// `(message id, deletion time)` of a room's messages deleted after a time.
+pub async fn deleted_since(db: &Db, rid: &str, since: i64) -> Result<Vec<(String, i64)>> {
+    let prefix = format!("{rid}/");
+    Ok(super::trash::since(db, "messages", since)
+        .await?
+        .into_iter()
+        .filter_map(|(id, at)| id.strip_prefix(&prefix).map(|m| (m.to_owned(), at)))
+        .collect())
+}

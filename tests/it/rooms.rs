@@ -846,3 +846,101 @@ mod rooms_get {
         apogee_blackbox::each_db(|s| Box::pin(rooms_get_bodies::rooms_get_and_info(s))).await;
     }
 }
+
+mod flags_bodies {
+    use super::*;
+
+    pub async fn favorites_open_close_counters_mentions(s: TestServer) {
+        let u = s.user("fay").await;
+        let v = s.user("gus").await;
+        s.post(
+            "/api/v1/rooms.favorite",
+            Some(&u),
+            json!({"roomId": "GENERAL", "favorite": true}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            s.get("/api/v1/subscriptions.getOne?roomId=GENERAL", Some(&u))
+                .await
+                .ok()["subscription"]["f"],
+            true
+        );
+        s.post(
+            "/api/v1/rooms.favorite",
+            Some(&u),
+            json!({"roomId": "GENERAL"}),
+        )
+        .await
+        .err_type("error-invalid-params");
+        s.post(
+            "/api/v1/channels.close",
+            Some(&u),
+            json!({"roomId": "GENERAL"}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            s.get("/api/v1/subscriptions.getOne?roomId=GENERAL", Some(&u))
+                .await
+                .ok()["subscription"]["open"],
+            false
+        );
+        // A direct mention counts, and reopens the room for the mentioned user.
+        s.post(
+            "/api/v1/chat.postMessage",
+            Some(&v),
+            json!({"roomId": "GENERAL", "text": "hey @fay"}),
+        )
+        .await
+        .ok();
+        let sub = s
+            .get("/api/v1/subscriptions.getOne?roomId=GENERAL", Some(&u))
+            .await
+            .ok()["subscription"]
+            .clone();
+        assert_eq!(sub["userMentions"], 1);
+        assert_eq!(sub["open"], true);
+        let c = s
+            .get("/api/v1/channels.counters?roomId=GENERAL", Some(&u))
+            .await
+            .ok();
+        assert_eq!(c["joined"], true);
+        assert_eq!(c["members"], 3);
+        assert_eq!(c["unreads"], 1);
+        assert_eq!(c["msgs"], 1);
+        assert_eq!(c["userMentions"], 1);
+        s.post(
+            "/api/v1/subscriptions.read",
+            Some(&u),
+            json!({"rid": "GENERAL"}),
+        )
+        .await
+        .ok();
+        let c = s
+            .get("/api/v1/channels.counters?roomId=GENERAL", Some(&u))
+            .await
+            .ok();
+        assert_eq!(c["unreads"], 0);
+        assert_eq!(c["userMentions"], 0);
+        s.post(
+            "/api/v1/channels.open",
+            Some(&u),
+            json!({"roomId": "GENERAL"}),
+        )
+        .await
+        .ok();
+        s.stop().await;
+    }
+}
+
+mod flags {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn favorites_open_close_counters_mentions() {
+        apogee_blackbox::each_db(|s| {
+            Box::pin(flags_bodies::favorites_open_close_counters_mentions(s))
+        })
+        .await;
+    }
+}

@@ -962,6 +962,47 @@ impl ChannelsApi {
                 .await?,
         ))
     }
+
+    /// channels.open: shows the room in the caller's room list again.
+    #[oai(
+        path = "/channels.open",
+        method = "post",
+        operation_id = "channels.open"
+    )]
+    async fn open(&self, auth: Auth, body: Json<RoomBody>) -> ApiResult<OkBody> {
+        self.family().open_close(&auth, body.0, true).await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.close: hides the room from the caller's room list.
+    #[oai(
+        path = "/channels.close",
+        method = "post",
+        operation_id = "channels.close"
+    )]
+    async fn close(&self, auth: Auth, body: Json<RoomBody>) -> ApiResult<OkBody> {
+        self.family().open_close(&auth, body.0, false).await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// channels.counters: member, message and unread counts of a room for the caller.
+    #[oai(
+        path = "/channels.counters",
+        method = "get",
+        operation_id = "channels.counters"
+    )]
+    async fn counters(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+    ) -> ApiResult<CountersResponse> {
+        Ok(Json(
+            self.family()
+                .counters(&auth, room_ref(room_id.0, room_name.0))
+                .await?,
+        ))
+    }
 }
 
 /// `groups.*`.
@@ -1393,6 +1434,39 @@ impl GroupsApi {
                 .await?,
         ))
     }
+
+    /// groups.open: shows the room in the caller's room list again.
+    #[oai(path = "/groups.open", method = "post", operation_id = "groups.open")]
+    async fn open(&self, auth: Auth, body: Json<RoomBody>) -> ApiResult<OkBody> {
+        self.family().open_close(&auth, body.0, true).await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.close: hides the room from the caller's room list.
+    #[oai(path = "/groups.close", method = "post", operation_id = "groups.close")]
+    async fn close(&self, auth: Auth, body: Json<RoomBody>) -> ApiResult<OkBody> {
+        self.family().open_close(&auth, body.0, false).await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// groups.counters: member, message and unread counts of a room for the caller.
+    #[oai(
+        path = "/groups.counters",
+        method = "get",
+        operation_id = "groups.counters"
+    )]
+    async fn counters(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        #[oai(name = "roomName")] room_name: Query<Option<String>>,
+    ) -> ApiResult<CountersResponse> {
+        Ok(Json(
+            self.family()
+                .counters(&auth, room_ref(room_id.0, room_name.0))
+                .await?,
+        ))
+    }
 }
 
 /// `subscriptions.*`.
@@ -1538,6 +1612,75 @@ pub struct RoomInfoResponse {
     pub success: bool,
 }
 
+/// `rooms.favorite` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct FavoriteBody {
+    /// Room id.
+    pub room_id: Option<String>,
+    /// Room name.
+    pub room_name: Option<String>,
+    /// Favorite or not (required).
+    pub favorite: Option<Flag>,
+}
+
+/// `channels.counters` answer.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct CountersResponse {
+    /// Whether the caller is a member.
+    pub joined: bool,
+    /// Members.
+    pub members: i64,
+    /// Unread messages.
+    pub unreads: i64,
+    /// Last seen.
+    pub unreads_from: Option<String>,
+    /// Messages.
+    pub msgs: i64,
+    /// Last message time.
+    pub latest: Option<String>,
+    /// Unread direct mentions.
+    pub user_mentions: i64,
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// Projects counters.
+pub fn counters_json(c: apogee_rooms::Counters) -> CountersResponse {
+    CountersResponse {
+        joined: c.joined,
+        members: c.members,
+        unreads: c.unreads,
+        unreads_from: c.unreads_from.map(|t| Timestamp(t).to_iso()),
+        msgs: c.msgs,
+        latest: c.latest.map(|t| Timestamp(t).to_iso()),
+        user_mentions: c.user_mentions,
+        success: true,
+    }
+}
+
+impl Family<'_> {
+    async fn open_close(&self, auth: &Auth, b: RoomBody, open: bool) -> Result<(), Error> {
+        let room = self
+            .state
+            .rooms
+            .find(&room_ref(b.room_id, b.room_name), self.kind)
+            .await?;
+        self.state
+            .rooms
+            .set_flag(&auth.0, &room.id, None, Some(open))
+            .await
+    }
+
+    async fn counters(&self, auth: &Auth, r: RoomRef) -> Result<CountersResponse, Error> {
+        let room = self.state.rooms.info(&auth.0, &r, self.kind).await?;
+        Ok(counters_json(
+            self.state.rooms.counters(&auth.0, &room).await?,
+        ))
+    }
+}
+
 /// `rooms.*`.
 pub struct RoomsApi {
     /// Shared services.
@@ -1573,6 +1716,30 @@ impl RoomsApi {
             remove: remove.into_iter().map(|id| RemovedRoom { id }).collect(),
             success: true,
         }))
+    }
+
+    /// rooms.favorite: marks a room as a favorite of the caller, or not.
+    #[oai(
+        path = "/rooms.favorite",
+        method = "post",
+        operation_id = "rooms.favorite"
+    )]
+    async fn favorite(&self, auth: Auth, body: Json<FavoriteBody>) -> ApiResult<OkBody> {
+        let b = body.0;
+        let fav = b
+            .favorite
+            .ok_or_else(|| Error::missing_param("favorite"))?
+            .0;
+        let room = self
+            .state
+            .rooms
+            .any_room(&auth.0, &room_ref(b.room_id, b.room_name))
+            .await?;
+        self.state
+            .rooms
+            .set_flag(&auth.0, &room.id, Some(fav), None)
+            .await?;
+        Ok(Json(OkBody::ok()))
     }
 
     /// rooms.info: any room the caller may see, by `roomId` or `roomName`.

@@ -170,6 +170,7 @@ impl Messages {
             self.rooms.reopen_direct(&room).await?;
         }
         self.note_reply(&m).await?;
+        self.count_mentions(&m).await?;
         let bus = self.rooms.bus();
         bus.publish(Event::new(
             Topic::Room(room.id.clone()),

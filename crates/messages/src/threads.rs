@@ -62,6 +62,38 @@ impl Messages {
         Ok(())
     }
 
+    /// Direct mentions raise the mentioned members' `userMentions` (only their subscriptions are
+    /// written; `@all`/`@here` do not write every member's, unlike Rocket.Chat).
+    pub(crate) async fn count_mentions(&self, m: &Message) -> Result<()> {
+        let data: Value = serde_json::from_str(&m.data).unwrap_or(Value::Null);
+        let ids: Vec<String> = data
+            .get("mentions")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter(|x| x.get("type").and_then(Value::as_str) == Some("user"))
+                    .filter_map(|x| x.get("_id").and_then(Value::as_str).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for uid in ids.into_iter().filter(|u| *u != m.u_id) {
+            if let Some(mut sub) = self.rooms().subscription(&uid, &m.rid).await? {
+                sub.user_mentions += 1;
+                sub.open = true;
+                sub.updated_at = m.ts;
+                repo::subscriptions::update(self.db(), sub).await?;
+                self.rooms().bus().publish(Event::new(
+                    Topic::User(uid.clone()),
+                    EventKind::SubscriptionChanged {
+                        user_id: uid.clone(),
+                        room_id: m.rid.clone(),
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// `chat.getThreadMessages`: a page of a thread's replies (oldest first) and the total.
     pub async fn thread(
         &self,

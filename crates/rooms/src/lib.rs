@@ -16,6 +16,7 @@ use apogee_users::Users;
 use std::sync::Arc;
 
 pub use membership::CreateRoom;
+pub use reading::Counters;
 pub use settings::RoomChange;
 
 /// Which kind of room an endpoint family addresses.

@@ -49,3 +49,67 @@ impl Rooms {
         Ok(())
     }
 }
+
+/// What `channels.counters` reports.
+#[derive(Debug, Clone)]
+pub struct Counters {
+    /// Whether the caller is a member.
+    pub joined: bool,
+    /// Members.
+    pub members: i64,
+    /// Unread messages for the caller.
+    pub unreads: i64,
+    /// The caller's last-seen time.
+    pub unreads_from: Option<i64>,
+    /// Messages in the room.
+    pub msgs: i64,
+    /// Time of the last message.
+    pub latest: Option<i64>,
+    /// Unread direct mentions.
+    pub user_mentions: i64,
+}
+
+impl Rooms {
+    /// Sets a subscription flag of the caller's: favorite (`rooms.favorite`) or open
+    /// (`channels.open` / `channels.close`, `dm.open` / `dm.close`).
+    pub async fn set_flag(
+        &self,
+        actor: &AuthUser,
+        rid: &str,
+        favorite: Option<bool>,
+        open: Option<bool>,
+    ) -> Result<()> {
+        let mut sub = self
+            .subscription(actor.id(), rid)
+            .await?
+            .ok_or_else(|| Error::meteor("error-user-not-in-room", "User is not in this room"))?;
+        if let Some(f) = favorite {
+            sub.favorite = f;
+        }
+        if let Some(o) = open {
+            sub.open = o;
+        }
+        sub.updated_at = Self::now();
+        repo::subscriptions::update(self.db(), sub).await?;
+        self.subscription_changed(actor.id(), rid);
+        Ok(())
+    }
+
+    /// `channels.counters` / `groups.counters` / `dm.counters`.
+    pub async fn counters(
+        &self,
+        actor: &AuthUser,
+        room: &apogee_storage::Room,
+    ) -> Result<Counters> {
+        let sub = self.subscription(actor.id(), &room.id).await?;
+        Ok(Counters {
+            joined: sub.is_some(),
+            members: room.users_count,
+            unreads: sub.as_ref().map_or(0, |s| (room.seq - s.read_seq).max(0)),
+            unreads_from: sub.as_ref().and_then(|s| s.ls),
+            msgs: room.msgs,
+            latest: room.last_message_at,
+            user_mentions: sub.as_ref().map_or(0, |s| s.user_mentions),
+        })
+    }
+}

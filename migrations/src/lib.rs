@@ -13,6 +13,7 @@ pub use sea_orm_migration::MigratorTrait;
 mod m20261129_000001_foundation;
 mod m20261129_000002_rooms;
 mod m20261129_000003_messages;
+mod schema;
 
 /// The ordered list of migrations.
 pub struct Migrator;

@@ -1,14 +1,11 @@
 //! The foundation schema: accounts, tokens, roles, permissions, settings, rooms, trash, statistics.
 
+use crate::schema::{index, name};
 use sea_orm_migration::prelude::*;
 
 /// Creates the foundation tables.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn name(s: &str) -> Alias {
-    Alias::new(s)
-}
 
 fn id_col(col: &str) -> ColumnDef {
     ColumnDef::new(name(col))
@@ -47,18 +44,6 @@ fn millis(col: &str) -> ColumnDef {
 
 fn millis_null(col: &str) -> ColumnDef {
     ColumnDef::new(name(col)).big_integer().null().to_owned()
-}
-
-fn index(table: &str, idx: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut s = Index::create();
-    s.name(idx).table(name(table));
-    for c in cols {
-        s.col(name(c));
-    }
-    if unique {
-        s.unique();
-    }
-    s.to_owned()
 }
 
 #[async_trait::async_trait]

@@ -4,27 +4,12 @@
 //! (`read_seq`). Unread counts derive from the two, so a message never writes every member's
 //! subscription (DESIGN.md: a message's cost does not grow with its room).
 
+use crate::schema::{index, name};
 use sea_orm_migration::prelude::*;
 
 /// Adds room columns and the subscriptions table.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn name(s: &str) -> Alias {
-    Alias::new(s)
-}
-
-fn index(table: &str, idx: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut s = Index::create();
-    s.name(idx).table(name(table));
-    for c in cols {
-        s.col(name(c));
-    }
-    if unique {
-        s.unique();
-    }
-    s.to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

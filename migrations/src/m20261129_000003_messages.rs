@@ -2,27 +2,12 @@
 //! (alias, attachments, mentions, reactions, edit marks, thread counters...) lives in `data`, a JSON
 //! object merged into the message when it is projected.
 
+use crate::schema::{index, name};
 use sea_orm_migration::prelude::*;
 
 /// Creates the messages table.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn name(s: &str) -> Alias {
-    Alias::new(s)
-}
-
-fn index(idx: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut s = Index::create();
-    s.name(idx).table(name("messages"));
-    for c in cols {
-        s.col(name(c));
-    }
-    if unique {
-        s.unique();
-    }
-    s.to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -72,18 +57,29 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("messages_room_seq", &["rid", "seq"], true))
-            .await?;
-        m.create_index(index("messages_room_ts", &["rid", "ts"], false))
+        m.create_index(index(
+            "messages",
+            "messages_room_seq",
+            &["rid", "seq"],
+            true,
+        ))
+        .await?;
+        m.create_index(index("messages", "messages_room_ts", &["rid", "ts"], false))
             .await?;
         m.create_index(index(
+            "messages",
             "messages_room_updated",
             &["rid", "updated_at"],
             false,
         ))
         .await?;
-        m.create_index(index("messages_thread_ts", &["tmid", "ts"], false))
-            .await?;
+        m.create_index(index(
+            "messages",
+            "messages_thread_ts",
+            &["tmid", "ts"],
+            false,
+        ))
+        .await?;
         Ok(())
     }
 }

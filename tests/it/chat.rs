@@ -497,17 +497,6 @@ mod bodies {
         assert_eq!(info["channel"]["msgs"], 7);
         s.stop().await;
     }
-}
-
-db_tests!(
-    post_message_echo_and_history,
-    send_message_rules,
-    history_windows_and_paging,
-    edit_delete_and_read_marks,
-);
-
-mod marks_bodies {
-    use super::*;
 
     pub async fn reactions_pins_stars(s: TestServer) {
         let a = s.user("ada").await;
@@ -664,18 +653,6 @@ mod marks_bodies {
         .err_type("error-not-allowed");
         s.stop().await;
     }
-}
-
-mod marks {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn reactions_pins_stars() {
-        apogee_blackbox::each_db(|s| Box::pin(marks_bodies::reactions_pins_stars(s))).await;
-    }
-}
-
-mod thread_bodies {
-    use super::*;
 
     pub async fn threads_search_and_sync(s: TestServer) {
         let a = s.user("ari").await;
@@ -799,10 +776,11 @@ mod thread_bodies {
     }
 }
 
-mod threads {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn threads_search_and_sync() {
-        apogee_blackbox::each_db(|s| Box::pin(thread_bodies::threads_search_and_sync(s))).await;
-    }
-}
+db_tests!(
+    post_message_echo_and_history,
+    send_message_rules,
+    history_windows_and_paging,
+    edit_delete_and_read_marks,
+    reactions_pins_stars,
+    threads_search_and_sync,
+);

@@ -404,17 +404,6 @@ mod bodies {
         .ok();
         s.stop().await;
     }
-}
-
-db_tests!(
-    new_users_join_default_channels,
-    create_info_list_channels,
-    join_leave_invite_kick,
-    private_groups_stay_private,
-);
-
-mod settings_bodies {
-    use super::*;
 
     pub async fn room_settings_and_roles(s: TestServer) {
         let owner = s.user("ola").await;
@@ -731,18 +720,6 @@ mod settings_bodies {
         .err_type("error-action-not-allowed");
         s.stop().await;
     }
-}
-
-mod more {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn room_settings_and_roles() {
-        apogee_blackbox::each_db(|s| Box::pin(settings_bodies::room_settings_and_roles(s))).await;
-    }
-}
-
-mod rooms_get_bodies {
-    use super::*;
 
     pub async fn rooms_get_and_info(s: TestServer) {
         let u = s.user("pia").await;
@@ -837,18 +814,6 @@ mod rooms_get_bodies {
             .err_type("error-room-not-found");
         s.stop().await;
     }
-}
-
-mod rooms_get {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn rooms_get_and_info() {
-        apogee_blackbox::each_db(|s| Box::pin(rooms_get_bodies::rooms_get_and_info(s))).await;
-    }
-}
-
-mod flags_bodies {
-    use super::*;
 
     pub async fn favorites_open_close_counters_mentions(s: TestServer) {
         let u = s.user("fay").await;
@@ -934,13 +899,12 @@ mod flags_bodies {
     }
 }
 
-mod flags {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn favorites_open_close_counters_mentions() {
-        apogee_blackbox::each_db(|s| {
-            Box::pin(flags_bodies::favorites_open_close_counters_mentions(s))
-        })
-        .await;
-    }
-}
+db_tests!(
+    new_users_join_default_channels,
+    create_info_list_channels,
+    join_leave_invite_kick,
+    private_groups_stay_private,
+    room_settings_and_roles,
+    rooms_get_and_info,
+    favorites_open_close_counters_mentions,
+);

@@ -760,18 +760,14 @@ impl ChatApi {
         let page = page(&self.state, offset.0, count.0, None)?;
         let (_, deleted) = self.state.messages.sync(&auth.0, &rid, since).await?;
         let total = deleted.len() as u64;
-        let messages: Vec<DeletedMessage> = deleted
-            .into_iter()
-            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-            .take(
-                page.count
-                    .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX)),
-            )
-            .map(|(id, at)| DeletedMessage {
-                id,
-                deleted_at: Timestamp(at).to_iso(),
-            })
-            .collect();
+        let messages: Vec<DeletedMessage> =
+            apogee_storage::Page::slice(page.offset, page.count, deleted)
+                .into_iter()
+                .map(|(id, at)| DeletedMessage {
+                    id,
+                    deleted_at: Timestamp(at).to_iso(),
+                })
+                .collect();
         Ok(Json(DeletedResponse {
             count: messages.len() as u64,
             messages,

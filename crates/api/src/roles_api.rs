@@ -445,14 +445,7 @@ impl RolesApi {
                     )
                     .await?;
                 let total = accounts.len() as u64;
-                let page_items = accounts
-                    .into_iter()
-                    .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-                    .take(
-                        page.count
-                            .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX)),
-                    )
-                    .collect();
+                let page_items = apogee_storage::Page::slice(page.offset, page.count, accounts);
                 (page_items, total)
             }
             None => {

@@ -78,11 +78,7 @@ pub struct SettingUpdateBody {
 
 fn paged(all: Vec<SettingJson>, offset: u64, count: Option<u64>) -> SettingsListResponse {
     let total = all.len() as u64;
-    let items: Vec<SettingJson> = all
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(count.map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX)))
-        .collect();
+    let items: Vec<SettingJson> = apogee_storage::Page::slice(offset, count, all);
     SettingsListResponse {
         count: items.len() as u64,
         settings: items,

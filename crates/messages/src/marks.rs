@@ -257,15 +257,16 @@ impl Messages {
             })
             .collect();
         let total = mine.len() as u64;
-        let page = mine
-            .into_iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(count.map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX)))
-            .collect();
+        let page = apogee_storage::Page::slice(offset, count, mine);
         Ok((page, total))
     }
 
-    async fn readable_room(&self, actor: &AuthUser, rid: &str) -> Result<apogee_storage::Room> {
+    /// The room, if the caller may read it.
+    pub(crate) async fn readable_room(
+        &self,
+        actor: &AuthUser,
+        rid: &str,
+    ) -> Result<apogee_storage::Room> {
         let room = repo::rooms::by_id(self.db(), rid).await?.ok_or_else(|| {
             Error::meteor(
                 "error-room-not-found",

@@ -114,7 +114,7 @@ impl Messages {
         offset: u64,
         count: Option<u64>,
     ) -> Result<(Vec<Message>, u64)> {
-        self.readable_room_pub(actor, rid).await?;
+        self.readable_room(actor, rid).await?;
         let ids = repo::messages::thread_roots(self.db(), rid).await?;
         let mut roots: Vec<Message> = repo::messages::by_ids(self.db(), &ids)
             .await?
@@ -129,11 +129,7 @@ impl Messages {
         };
         roots.sort_by_key(|m| std::cmp::Reverse(tlm(m)));
         let total = roots.len() as u64;
-        let page = roots
-            .into_iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(count.map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX)))
-            .collect();
+        let page = apogee_storage::Page::slice(offset, count, roots);
         Ok((page, total))
     }
 
@@ -146,7 +142,7 @@ impl Messages {
         offset: u64,
         count: Option<u64>,
     ) -> Result<Vec<Message>> {
-        self.readable_room_pub(actor, rid).await?;
+        self.readable_room(actor, rid).await?;
         repo::messages::search(self.db(), rid, text, offset, count).await
     }
 
@@ -157,25 +153,9 @@ impl Messages {
         rid: &str,
         since: Timestamp,
     ) -> Result<(Vec<Message>, Vec<(String, i64)>)> {
-        self.readable_room_pub(actor, rid).await?;
+        self.readable_room(actor, rid).await?;
         let updated = repo::messages::changed_since(self.db(), rid, since.millis()).await?;
         let deleted = repo::messages::deleted_since(self.db(), rid, since.millis()).await?;
         Ok((updated, deleted))
-    }
-
-    async fn readable_room_pub(&self, actor: &AuthUser, rid: &str) -> Result<apogee_storage::Room> {
-        let room = repo::rooms::by_id(self.db(), rid).await?.ok_or_else(|| {
-            apogee_core::Error::meteor(
-                "error-room-not-found",
-                "The required \"roomId\" param provided does not match any room",
-            )
-        })?;
-        if !self.rooms().can_view(actor, &room).await? {
-            return Err(apogee_core::Error::meteor(
-                "error-not-allowed",
-                "Not allowed",
-            ));
-        }
-        Ok(room)
     }
 }

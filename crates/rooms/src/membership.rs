@@ -395,14 +395,7 @@ impl Rooms {
             .collect();
         rooms.sort_by(|a, b| a.name.cmp(&b.name));
         let total = rooms.len() as u64;
-        let rooms = rooms
-            .into_iter()
-            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-            .take(
-                page.count
-                    .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX)),
-            )
-            .collect();
+        let rooms = apogee_storage::Page::slice(page.offset, page.count, rooms);
         Ok((rooms, total))
     }
 }

@@ -22,6 +22,15 @@ pub struct Page {
     pub sort: Vec<(String, bool)>,
 }
 
+impl Page {
+    /// A page of offset/count over items already in memory.
+    pub fn slice<T>(offset: u64, count: Option<u64>, items: Vec<T>) -> Vec<T> {
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = count.map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
+        items.into_iter().skip(skip).take(take).collect()
+    }
+}
+
 /// A case-folded `LIKE '%text%'` pattern in which the user's text matches literally (its `%`, `_`
 /// and the escape character itself are escaped).
 pub(crate) fn contains_pattern(text: &str) -> sea_orm::sea_query::LikeExpr {

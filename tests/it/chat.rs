@@ -774,6 +774,118 @@ mod bodies {
         .err_type("error-lastUpdate-param-invalid");
         s.stop().await;
     }
+
+    pub async fn slash_commands(s: TestServer) {
+        let u = s.user("cmd").await;
+        s.user("helper").await;
+        let list = s.get("/api/v1/commands.list", Some(&u)).await.ok();
+        assert!(list["total"].as_u64().unwrap() >= 10);
+        assert_eq!(
+            s.get("/api/v1/commands.get?command=topic", Some(&u))
+                .await
+                .ok()["command"]["command"],
+            "topic"
+        );
+        let e = s
+            .get("/api/v1/commands.get?command=nope", Some(&u))
+            .await
+            .err(400);
+        assert_eq!(
+            e["error"],
+            "There is no command in the system by the name of: nope"
+        );
+        s.post(
+            "/api/v1/commands.run",
+            Some(&u),
+            json!({"command": "create", "params": "#plaza", "roomId": "GENERAL"}),
+        )
+        .await
+        .ok();
+        let rid = s
+            .get("/api/v1/channels.info?roomName=plaza", Some(&u))
+            .await
+            .ok()["channel"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        s.post(
+            "/api/v1/commands.run",
+            Some(&u),
+            json!({"command": "topic", "params": "all about it", "roomId": rid}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            s.get(&format!("/api/v1/channels.info?roomId={rid}"), Some(&u))
+                .await
+                .ok()["channel"]["topic"],
+            "all about it"
+        );
+        s.post(
+            "/api/v1/commands.run",
+            Some(&u),
+            json!({"command": "invite", "params": "@helper", "roomId": rid}),
+        )
+        .await
+        .ok();
+        s.post(
+            "/api/v1/commands.run",
+            Some(&u),
+            json!({"command": "me", "params": "waves", "roomId": rid}),
+        )
+        .await
+        .ok();
+        let h = s
+            .get(
+                &format!("/api/v1/channels.history?roomId={rid}&count=1"),
+                Some(&u),
+            )
+            .await
+            .ok();
+        assert_eq!(h["messages"][0]["msg"], "_waves_");
+        s.post(
+            "/api/v1/commands.run",
+            Some(&u),
+            json!({"command": "msg", "params": "@helper hello there", "roomId": rid}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            s.get("/api/v1/dm.history?username=helper", Some(&u))
+                .await
+                .ok()["messages"][0]["msg"],
+            "hello there"
+        );
+        s.post(
+            "/api/v1/commands.run",
+            Some(&u),
+            json!({"command": "kick", "params": "@helper", "roomId": rid}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            s.get(&format!("/api/v1/channels.info?roomId={rid}"), Some(&u))
+                .await
+                .ok()["channel"]["usersCount"],
+            1
+        );
+        let e = s
+            .post(
+                "/api/v1/commands.run",
+                Some(&u),
+                json!({"command": "fly", "roomId": rid}),
+            )
+            .await
+            .err(400);
+        assert_eq!(
+            e["error"],
+            "The command provided does not exist (or is disabled)."
+        );
+        s.post("/api/v1/commands.run", Some(&u), json!({"command": "me"}))
+            .await
+            .err_type("error-invalid-params");
+        s.stop().await;
+    }
 }
 
 db_tests!(
@@ -783,4 +895,5 @@ db_tests!(
     edit_delete_and_read_marks,
     reactions_pins_stars,
     threads_search_and_sync,
+    slash_commands,
 );

@@ -4,6 +4,7 @@
 mod auth;
 mod auth_api;
 mod chat_api;
+mod commands_api;
 mod dm_api;
 mod error;
 mod info_api;
@@ -43,6 +44,7 @@ type Apis = (
     chat_api::ChatApi,
     dm_api::DmApi,
     rooms_api::RoomsApi,
+    commands_api::CommandsApi,
 );
 
 fn service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -62,6 +64,7 @@ fn service(state: &AppState) -> OpenApiService<Apis, ()> {
             chat_api::ChatApi { state: s() },
             dm_api::DmApi { state: s() },
             rooms_api::RoomsApi { state: s() },
+            commands_api::CommandsApi { state: s() },
         ),
         "Apogee REST API (Rocket.Chat 8.5 compatible)",
         env!("CARGO_PKG_VERSION"),

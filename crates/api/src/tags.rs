@@ -33,4 +33,6 @@ pub enum ApiTags {
     DirectMessages,
     /// `rooms.*`.
     Rooms,
+    /// `commands.*`: slash commands.
+    Commands,
 }

@@ -1,6 +1,7 @@
 //! Apogee's messages domain: sending (REST, DDP and webhooks call the same [`Messages::send`]),
 //! reading history, and the mention/channel references Rocket.Chat fills in.
 
+pub mod commands;
 mod edit;
 mod marks;
 mod parse;

@@ -711,6 +711,26 @@ mod bodies {
             .await
             .ok();
         assert_eq!(sub["subscription"]["tunread"], json!([root]));
+        // Following and unfollowing.
+        s.post(
+            "/api/v1/chat.unfollowMessage",
+            Some(&b),
+            json!({"mid": root}),
+        )
+        .await
+        .ok();
+        let r = s
+            .get(&format!("/api/v1/chat.getMessage?msgId={root}"), Some(&a))
+            .await
+            .ok()["message"]
+            .clone();
+        assert_eq!(r["replies"], json!([a.user_id]));
+        s.post("/api/v1/chat.followMessage", Some(&b), json!({"mid": root}))
+            .await
+            .ok();
+        s.post("/api/v1/chat.followMessage", Some(&b), json!({}))
+            .await
+            .err_type("error-invalid-params");
         // Search.
         let found = s
             .get(

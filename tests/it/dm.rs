@@ -125,6 +125,30 @@ mod bodies {
             .await
             .ok();
         assert_eq!(sub["subscription"]["name"], "amy, ben");
+        // Close, counters, reopen.
+        s.post("/api/v1/dm.close", Some(&b), json!({"username": "amy"}))
+            .await
+            .ok();
+        let sub = s
+            .get(
+                &format!("/api/v1/subscriptions.getOne?roomId={expected}"),
+                Some(&b),
+            )
+            .await
+            .ok();
+        assert_eq!(sub["subscription"]["open"], false);
+        let counters = s
+            .get("/api/v1/im.counters?username=amy", Some(&b))
+            .await
+            .ok();
+        assert_eq!(counters["unreads"], 1);
+        assert_eq!(counters["members"], 2);
+        s.post("/api/v1/im.open", Some(&b), json!({"roomId": expected}))
+            .await
+            .ok();
+        s.post("/api/v1/dm.close", Some(&b), json!({"roomId": expected}))
+            .await
+            .ok();
         // Errors.
         s.post("/api/v1/dm.create", Some(&a), json!({"username": "ghost"}))
             .await

@@ -161,6 +161,13 @@ pub struct MessageIdBody {
     pub should_react: Option<Flag>,
 }
 
+/// `chat.followMessage` body.
+#[derive(Object, Debug)]
+pub struct FollowBody {
+    /// Thread root message id (required).
+    pub mid: Option<String>,
+}
+
 /// A page of messages.
 #[derive(Object)]
 pub struct MessagesPageResponse {
@@ -775,6 +782,38 @@ impl ChatApi {
             total,
             success: true,
         }))
+    }
+
+    /// chat.followMessage: follows a thread (its replies count as unread for the caller).
+    #[oai(
+        path = "/chat.followMessage",
+        method = "post",
+        operation_id = "chat.followMessage"
+    )]
+    async fn follow(
+        &self,
+        auth: Auth,
+        body: Json<FollowBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        let mid = required_str(body.0.mid, "mid")?;
+        self.state.messages.follow(&auth.0, &mid, true).await?;
+        Ok(Json(apogee_protocol::OkBody::ok()))
+    }
+
+    /// chat.unfollowMessage: stops following a thread.
+    #[oai(
+        path = "/chat.unfollowMessage",
+        method = "post",
+        operation_id = "chat.unfollowMessage"
+    )]
+    async fn unfollow(
+        &self,
+        auth: Auth,
+        body: Json<FollowBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        let mid = required_str(body.0.mid, "mid")?;
+        self.state.messages.follow(&auth.0, &mid, false).await?;
+        Ok(Json(apogee_protocol::OkBody::ok()))
     }
 
     /// chat.getMessage: one message the caller may read.

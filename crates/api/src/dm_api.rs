@@ -46,6 +46,16 @@ pub struct DmCreateResponse {
     pub success: bool,
 }
 
+/// A body naming a direct message.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct DmRefBody {
+    /// Room id.
+    pub room_id: Option<String>,
+    /// The other member's username.
+    pub username: Option<String>,
+}
+
 /// A page of direct messages.
 #[derive(Object)]
 pub struct DmListResponse {
@@ -178,6 +188,41 @@ impl DmApi {
     }
 }
 
+impl DmApi {
+    async fn open_close(
+        &self,
+        auth: &Auth,
+        b: DmRefBody,
+        open: bool,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        let room = self
+            .state
+            .rooms
+            .find_direct(&auth.0, b.room_id.as_deref(), b.username.as_deref())
+            .await?;
+        self.state
+            .rooms
+            .set_flag(&auth.0, &room.id, None, Some(open))
+            .await?;
+        Ok(Json(apogee_protocol::OkBody::ok()))
+    }
+
+    async fn counters(
+        &self,
+        auth: &Auth,
+        room_id: Option<String>,
+        username: Option<String>,
+    ) -> ApiResult<crate::rooms_api::CountersResponse> {
+        let room = self
+            .state
+            .rooms
+            .find_direct(&auth.0, room_id.as_deref(), username.as_deref())
+            .await?;
+        let c = self.state.rooms.counters(&auth.0, &room).await?;
+        Ok(Json(crate::rooms_api::counters_json(c)))
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::DirectMessages")]
 impl DmApi {
     /// dm.create: opens the direct message with `username` (or several `usernames`), creating it.
@@ -240,6 +285,68 @@ impl DmApi {
     ) -> ApiResult<DmHistoryResponse> {
         self.history(&auth, room_id.0, username.0, offset.0, count.0)
             .await
+    }
+
+    /// dm.open: shows a direct message in the caller's room list again.
+    #[oai(path = "/dm.open", method = "post", operation_id = "dm.open")]
+    async fn dm_open(
+        &self,
+        auth: Auth,
+        body: Json<DmRefBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        self.open_close(&auth, body.0, true).await
+    }
+
+    /// im.open: alias of dm.open.
+    #[oai(path = "/im.open", method = "post", operation_id = "im.open")]
+    async fn im_open(
+        &self,
+        auth: Auth,
+        body: Json<DmRefBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        self.open_close(&auth, body.0, true).await
+    }
+
+    /// dm.close: hides a direct message from the caller's room list.
+    #[oai(path = "/dm.close", method = "post", operation_id = "dm.close")]
+    async fn dm_close(
+        &self,
+        auth: Auth,
+        body: Json<DmRefBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        self.open_close(&auth, body.0, false).await
+    }
+
+    /// im.close: alias of dm.close.
+    #[oai(path = "/im.close", method = "post", operation_id = "im.close")]
+    async fn im_close(
+        &self,
+        auth: Auth,
+        body: Json<DmRefBody>,
+    ) -> ApiResult<apogee_protocol::OkBody> {
+        self.open_close(&auth, body.0, false).await
+    }
+
+    /// dm.counters: message and unread counts of a direct message for the caller.
+    #[oai(path = "/dm.counters", method = "get", operation_id = "dm.counters")]
+    async fn dm_counters(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        username: Query<Option<String>>,
+    ) -> ApiResult<crate::rooms_api::CountersResponse> {
+        self.counters(&auth, room_id.0, username.0).await
+    }
+
+    /// im.counters: alias of dm.counters.
+    #[oai(path = "/im.counters", method = "get", operation_id = "im.counters")]
+    async fn im_counters(
+        &self,
+        auth: Auth,
+        #[oai(name = "roomId")] room_id: Query<Option<String>>,
+        username: Query<Option<String>>,
+    ) -> ApiResult<crate::rooms_api::CountersResponse> {
+        self.counters(&auth, room_id.0, username.0).await
     }
 
     /// dm.members: the members of a direct message.

@@ -1742,6 +1742,41 @@ impl RoomsApi {
         Ok(Json(OkBody::ok()))
     }
 
+    /// rooms.leave: leaves a channel or group (the last owner must hand over first).
+    #[oai(path = "/rooms.leave", method = "post", operation_id = "rooms.leave")]
+    async fn leave(&self, auth: Auth, body: Json<RoomBody>) -> ApiResult<OkBody> {
+        let b = body.0;
+        let room = self
+            .state
+            .rooms
+            .any_room(&auth.0, &room_ref(b.room_id, b.room_name))
+            .await?;
+        let kind = if room.t == "p" {
+            RoomKind::Group
+        } else {
+            RoomKind::Channel
+        };
+        if room.t == "d" {
+            return Err(Error::meteor(
+                "error-not-allowed",
+                "Direct messages are closed with dm.close",
+            )
+            .into());
+        }
+        self.state
+            .rooms
+            .leave(
+                &auth.0,
+                &RoomRef {
+                    id: Some(room.id),
+                    name: None,
+                },
+                kind,
+            )
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
     /// rooms.info: any room the caller may see, by `roomId` or `roomName`.
     #[oai(path = "/rooms.info", method = "get", operation_id = "rooms.info")]
     async fn info(

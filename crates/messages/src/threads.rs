@@ -159,3 +159,39 @@ impl Messages {
         Ok((updated, deleted))
     }
 }
+
+impl Messages {
+    /// `chat.followMessage` / `chat.unfollowMessage`: joins or leaves a thread's followers.
+    pub async fn follow(&self, actor: &AuthUser, mid: &str, follow: bool) -> Result<()> {
+        let mut root = self.get(actor, mid).await?;
+        let mut data: Map<String, Value> = serde_json::from_str(&root.data).unwrap_or_default();
+        let mut replies: Vec<String> = data
+            .get("replies")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let me = actor.id().to_owned();
+        if follow && !replies.contains(&me) {
+            replies.push(me);
+        } else if !follow {
+            replies.retain(|r| *r != me);
+        }
+        data.insert("replies".into(), json!(replies));
+        root.data = Value::Object(data).to_string();
+        root.updated_at = Timestamp::now().millis();
+        let root = repo::messages::update(self.db(), root).await?;
+        self.rooms().bus().publish(Event::new(
+            Topic::Room(root.rid.clone()),
+            EventKind::MessageChanged {
+                room_id: root.rid.clone(),
+                message_id: root.id.clone(),
+            },
+        ));
+        Ok(())
+    }
+}

@@ -132,7 +132,7 @@ impl Messages {
         }
         let now = Timestamp::now().millis();
         let u = &actor.account.user;
-        let m = repo::messages::post(
+        let m = repo::messages::post_as_reader(
             self.db(),
             Message {
                 id,
@@ -150,6 +150,7 @@ impl Messages {
                 hidden: false,
                 data: Value::Object(data).to_string(),
             },
+            true,
         )
         .await
         .map_err(|e| match e {
@@ -158,15 +159,6 @@ impl Messages {
             }
             other => other,
         })?;
-        // The sender has read everything up to their own message.
-        if let Some(mut sub) = self.rooms.subscription(&u.id, &room.id).await? {
-            sub.read_seq = m.seq;
-            sub.ls = Some(now);
-            sub.lr = Some(now);
-            sub.open = true;
-            sub.updated_at = now;
-            repo::subscriptions::update(self.db(), sub).await?;
-        }
         if room.t == "d" {
             self.rooms.reopen_direct(&room).await?;
         }

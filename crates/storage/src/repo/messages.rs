@@ -15,7 +15,13 @@ use sea_orm::{
 ///
 /// The sequence is taken by an UPDATE first, so on PostgreSQL concurrent posts to one room queue on
 /// its row lock instead of racing for the same number; SQLite has one writer anyway.
-pub async fn post(db: &Db, mut m: Message) -> Result<Message> {
+pub async fn post(db: &Db, m: Message) -> Result<Message> {
+    post_as_reader(db, m, false).await
+}
+
+/// [`post`], and when `mark_read` also moves the author's read mark to the new message in the same
+/// transaction (the author has read what they wrote): one commit, one fsync, per message.
+pub async fn post_as_reader(db: &Db, mut m: Message, mark_read: bool) -> Result<Message> {
     let txn = db.write().begin().await.map_err(db_err)?;
     let updated = room::Entity::update_many()
         .col_expr(room::Column::Seq, Expr::col(room::Column::Seq).add(1))
@@ -42,6 +48,20 @@ pub async fn post(db: &Db, mut m: Message) -> Result<Message> {
         .exec(&txn)
         .await
         .map_err(db_err)?;
+    if mark_read {
+        use crate::entity::subscription;
+        subscription::Entity::update_many()
+            .col_expr(subscription::Column::ReadSeq, Expr::value(m.seq))
+            .col_expr(subscription::Column::Ls, Expr::value(m.ts))
+            .col_expr(subscription::Column::Lr, Expr::value(m.ts))
+            .col_expr(subscription::Column::Open, Expr::value(true))
+            .col_expr(subscription::Column::UpdatedAt, Expr::value(m.ts))
+            .filter(subscription::Column::UserId.eq(m.u_id.clone()))
+            .filter(subscription::Column::Rid.eq(m.rid.clone()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+    }
     txn.commit().await.map_err(db_err)?;
     Ok(m)
 }

@@ -243,15 +243,7 @@ pub struct DeletedResponse {
 }
 
 fn since_param(v: Option<String>, name: &str) -> Result<Timestamp, Error> {
-    let v = v
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| Error::missing_param(name))?;
-    Timestamp::parse(&v).ok_or_else(|| {
-        Error::meteor(
-            format!("error-{name}-param-invalid"),
-            format!("The \"{name}\" query parameter must be a valid date."),
-        )
-    })
+    crate::params::date_param(v.as_deref(), name)?.ok_or_else(|| Error::missing_param(name))
 }
 
 /// `{messages}`.

@@ -137,6 +137,19 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// An optional date parameter (ISO-8601 or epoch ms); a bad one is `error-<name>-param-invalid`.
+pub fn date_param(v: Option<&str>, name: &str) -> Result<Option<apogee_core::Timestamp>> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => apogee_core::Timestamp::parse(s).map(Some).ok_or_else(|| {
+            Error::meteor(
+                format!("error-{name}-param-invalid"),
+                format!("The \"{name}\" query parameter must be a valid date."),
+            )
+        }),
+    }
+}
+
 /// A required parameter, or the missing-property error.
 pub fn required<T>(v: Option<T>, name: &str) -> Result<T, Error> {
     v.ok_or_else(|| Error::missing_param(name))

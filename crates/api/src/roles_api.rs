@@ -7,7 +7,7 @@ use crate::project;
 use crate::state::AppState;
 use crate::tags::ApiTags;
 use apogee_core::names::{perm, role};
-use apogee_core::{Error, Timestamp};
+use apogee_core::Error;
 use apogee_protocol::user::{PermissionJson, RoleJson, UserJson};
 use apogee_protocol::{Flag, OkBody};
 use apogee_storage::Page;
@@ -183,18 +183,6 @@ pub struct PermissionsUpdateResponse {
     pub success: bool,
 }
 
-fn since_param(v: Option<&str>, name: &str) -> Result<Option<Timestamp>, Error> {
-    match v.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => Timestamp::parse(s).map(Some).ok_or_else(|| {
-            Error::meteor(
-                format!("error-{name}-param-invalid"),
-                format!("The \"{name}\" query parameter must be a valid date."),
-            )
-        }),
-    }
-}
-
 fn role_ref(b: &RoleUserBody) -> Result<String, Error> {
     b.role_id
         .clone()
@@ -260,7 +248,7 @@ impl RolesApi {
         _auth: Auth,
         #[oai(name = "updatedSince")] updated_since: Query<Option<String>>,
     ) -> ApiResult<RolesSyncResponse> {
-        let since = since_param(updated_since.0.as_deref(), "updatedSince")?
+        let since = crate::params::date_param(updated_since.0.as_deref(), "updatedSince")?
             .ok_or_else(|| Error::missing_param("updatedSince"))?;
         let (update, remove) = self.state.users.roles_since(since).await?;
         Ok(Json(RolesSyncResponse {
@@ -519,7 +507,7 @@ impl PermissionsApi {
         _auth: Auth,
         #[oai(name = "updatedSince")] updated_since: Query<Option<String>>,
     ) -> ApiResult<PermissionsListResponse> {
-        let since = since_param(updated_since.0.as_deref(), "updatedSince")?;
+        let since = crate::params::date_param(updated_since.0.as_deref(), "updatedSince")?;
         let (update, remove) = self.state.users.permissions(since).await?;
         Ok(Json(PermissionsListResponse {
             update: update.iter().map(project::permission).collect(),

@@ -1696,20 +1696,7 @@ impl RoomsApi {
         auth: Auth,
         #[oai(name = "updatedSince")] updated_since: Query<Option<String>>,
     ) -> ApiResult<RoomsGetResponse> {
-        let since = match updated_since
-            .0
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(s) => Some(Timestamp::parse(s).ok_or_else(|| {
-                Error::meteor(
-                    "error-updatedSince-param-invalid",
-                    "The \"updatedSince\" query parameter must be a valid date.",
-                )
-            })?),
-            None => None,
-        };
+        let since = crate::params::date_param(updated_since.0.as_deref(), "updatedSince")?;
         let (update, remove) = self.state.rooms.rooms_of_user(auth.id(), since).await?;
         Ok(Json(RoomsGetResponse {
             update: project::rooms_with_last(self.state.users.db(), &update).await?,

@@ -241,14 +241,7 @@ impl Rooms {
             "leave-p"
         };
         self.users.require(actor, perm).await?;
-        if room_roles(Some(&sub)).iter().any(|r| r == role::OWNER)
-            && self.owner_count(&room.id).await? <= 1
-        {
-            return Err(Error::meteor(
-                "error-you-are-last-owner",
-                "You are the last owner. Please set new owner before leaving the room.",
-            ));
-        }
+        self.ensure_not_last_owner(&sub).await?;
         self.remove_member(&room, actor.id()).await?;
         self.system_message(&room, "ul", &actor.account.user.username, &actor.account)
             .await?;
@@ -257,12 +250,17 @@ impl Rooms {
         Ok(room)
     }
 
-    async fn owner_count(&self, rid: &str) -> Result<usize> {
-        let (subs, _) = repo::subscriptions::of_room(self.db(), rid, &Page::default()).await?;
-        Ok(subs
-            .iter()
-            .filter(|s| room_roles(Some(s)).iter().any(|r| r == role::OWNER))
-            .count())
+    /// Refuses to remove the only owner of a room (they must hand over first).
+    async fn ensure_not_last_owner(&self, sub: &Subscription) -> Result<()> {
+        if room_roles(Some(sub)).iter().any(|r| r == role::OWNER)
+            && self.holders(&sub.rid, role::OWNER).await?.len() <= 1
+        {
+            return Err(Error::meteor(
+                "error-you-are-last-owner",
+                "You are the last owner. Please set new owner before leaving the room.",
+            ));
+        }
+        Ok(())
     }
 
     /// `channels.invite` / `groups.invite`: adds a user (`add-user-to-joined-room` in the room, or
@@ -321,14 +319,7 @@ impl Rooms {
             .subscription(&target.user.id, &room.id)
             .await?
             .ok_or_else(not_in_room)?;
-        if room_roles(Some(&sub)).iter().any(|r| r == role::OWNER)
-            && self.owner_count(&room.id).await? <= 1
-        {
-            return Err(Error::meteor(
-                "error-you-are-last-owner",
-                "You are the last owner. Please set new owner before leaving the room.",
-            ));
-        }
+        self.ensure_not_last_owner(&sub).await?;
         self.remove_member(&room, &target.user.id).await?;
         self.system_message(&room, "ru", &target.user.username, &actor.account)
             .await?;

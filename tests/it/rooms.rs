@@ -798,6 +798,9 @@ mod bodies {
         s.get("/api/v1/rooms.info?roomName=studio", Some(&u))
             .await
             .ok();
+        s.get("/api/v1/subscriptions.get?updatedSince=later", Some(&u))
+            .await
+            .err_type("error-updatedSince-param-invalid");
         s.get("/api/v1/rooms.get?updatedSince=later", Some(&u))
             .await
             .err_type("error-updatedSince-param-invalid");

@@ -1488,20 +1488,7 @@ impl SubscriptionsApi {
         auth: Auth,
         #[oai(name = "updatedSince")] updated_since: Query<Option<String>>,
     ) -> ApiResult<SubscriptionsResponse> {
-        let since = match updated_since
-            .0
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(s) => Some(Timestamp::parse(s).ok_or_else(|| {
-                Error::meteor(
-                    "error-roomId-param-invalid",
-                    "The \"lastUpdate\" query parameter must be a valid date.",
-                )
-            })?),
-            None => None,
-        };
+        let since = crate::params::date_param(updated_since.0.as_deref(), "updatedSince")?;
         let (subs, removed) = self.state.rooms.subscriptions_of(auth.id(), since).await?;
         let rooms = self.state.rooms.rooms_of(&subs).await?;
         let update = subs

@@ -78,3 +78,40 @@ def assert_forbidden(exc_info):
     assert exc.status_code == 403, (exc.status_code, exc.response)
     assert exc.response_json.get("success") is False
     assert exc.response_json.get("error") == FORBIDDEN_ERROR, exc.response_json
+
+
+def assert_api_error(exc_info, error_type=None, status=400, error=None):
+    """A RocketApiException with Rocket.Chat's failure envelope.
+
+    `error_type` is the Meteor code (also found as `[code]` at the end of `error`);
+    `error_type=None` with `error` given checks a plain-string failure, which has no
+    `errorType` at all (API.v1.failure("...")).
+    """
+    exc = exc_info.value
+    body = exc.response_json
+    assert exc.status_code == status, (exc.status_code, body)
+    assert body.get("success") is False, body
+    if error_type is not None:
+        assert body.get("errorType") == error_type, body
+        assert body.get("error", "").endswith(f"[{error_type}]"), body
+    if error is not None:
+        assert body.get("error") == error, body
+        if error_type is None:
+            assert "errorType" not in body, body
+    return body
+
+
+def history_page(client, room_id, kind="channels", **params):
+    """One raw `<kind>.history` page (the library's wrappers are generators)."""
+    result = client.call_api_get(f"{kind}.history", roomId=room_id, **params)
+    assert result["success"] is True, result
+    return result["messages"]
+
+
+def system_messages(client, room_id, kind="channels"):
+    """(t, msg, actor username) of every system message in a room, newest first."""
+    return [
+        (m["t"], m["msg"], m["u"]["username"])
+        for m in history_page(client, room_id, kind, count=100)
+        if m.get("t")
+    ]

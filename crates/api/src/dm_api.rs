@@ -119,7 +119,7 @@ impl DmApi {
             .rooms
             .joined(&auth.0, RoomKind::Direct, &page)
             .await?;
-        let ims: Vec<RoomJson> = rooms.iter().map(project::room).collect();
+        let ims = project::rooms_with_last(self.state.users.db(), &rooms).await?;
         Ok(Json(DmListResponse {
             count: ims.len() as u64,
             ims,
@@ -200,6 +200,21 @@ impl DmApi {
             .rooms
             .find_direct(&auth.0, b.room_id.as_deref(), b.username.as_deref())
             .await?;
+        if !open
+            && self
+                .state
+                .rooms
+                .subscription(auth.0.id(), &room.id)
+                .await?
+                .is_some_and(|s| !s.open)
+        {
+            // Rocket.Chat answers a second close with a plain-string failure (its text
+            // interpolates a body param clients never send, so the name is empty).
+            return Err(Error::Failure(
+                "The direct message room, is already closed to the sender".into(),
+            )
+            .into());
+        }
         self.state
             .rooms
             .set_flag(&auth.0, &room.id, None, Some(open))

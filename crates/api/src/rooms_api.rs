@@ -501,7 +501,7 @@ impl ChannelsApi {
     ) -> ApiResult<ChannelsResponse> {
         let page = page(&self.state, offset.0, count.0, sort.0.as_deref())?;
         let (rooms, total) = self.state.rooms.list_channels(&auth.0, &page).await?;
-        let channels: Vec<RoomJson> = rooms.iter().map(project::room).collect();
+        let channels = project::rooms_with_last(self.state.users.db(), &rooms).await?;
         Ok(Json(ChannelsResponse {
             count: channels.len() as u64,
             channels,
@@ -529,7 +529,7 @@ impl ChannelsApi {
             .rooms
             .joined(&auth.0, RoomKind::Channel, &page)
             .await?;
-        let channels: Vec<RoomJson> = rooms.iter().map(project::room).collect();
+        let channels = project::rooms_with_last(self.state.users.db(), &rooms).await?;
         Ok(Json(ChannelsResponse {
             count: channels.len() as u64,
             channels,
@@ -692,6 +692,18 @@ impl ChannelsApi {
     )]
     async fn rename(&self, auth: Auth, body: Json<SettingBody>) -> ApiResult<ChannelResponse> {
         let v = string_field(&body.0, "name")?;
+        // Rocket.Chat's channels.rename (not groups.rename) refuses a no-op rename itself.
+        let current = self
+            .state
+            .rooms
+            .find(&body.0.room(), RoomKind::Channel)
+            .await?;
+        if current.name.as_deref() == Some(v.as_str()) {
+            return Err(Error::Failure(
+                "The channel name is the same as what it would be renamed to.".into(),
+            )
+            .into());
+        }
         let room = self
             .state
             .rooms
@@ -1062,7 +1074,7 @@ impl GroupsApi {
             .rooms
             .joined(&auth.0, RoomKind::Group, &page)
             .await?;
-        let groups: Vec<RoomJson> = rooms.iter().map(project::room).collect();
+        let groups = project::rooms_with_last(self.state.users.db(), &rooms).await?;
         Ok(Json(GroupsResponse {
             count: groups.len() as u64,
             groups,
@@ -1087,7 +1099,7 @@ impl GroupsApi {
     ) -> ApiResult<GroupsResponse> {
         let page = page(&self.state, offset.0, count.0, sort.0.as_deref())?;
         let (rooms, total) = self.state.rooms.list_all_groups(&auth.0, &page).await?;
-        let groups: Vec<RoomJson> = rooms.iter().map(project::room).collect();
+        let groups = project::rooms_with_last(self.state.users.db(), &rooms).await?;
         Ok(Json(GroupsResponse {
             count: groups.len() as u64,
             groups,
@@ -1654,6 +1666,25 @@ impl Family<'_> {
             .rooms
             .find(&room_ref(b.room_id, b.room_name), self.kind)
             .await?;
+        if !open
+            && self
+                .state
+                .rooms
+                .subscription(auth.0.id(), &room.id)
+                .await?
+                .is_some_and(|s| !s.open)
+        {
+            // Rocket.Chat answers a second close with a plain-string failure.
+            let what = if self.kind == RoomKind::Channel {
+                "channel"
+            } else {
+                "private group"
+            };
+            let name = room.name.unwrap_or_default();
+            return Err(Error::Failure(format!(
+                "The {what}, {name}, is already closed to the sender"
+            )));
+        }
         self.state
             .rooms
             .set_flag(&auth.0, &room.id, None, Some(open))

@@ -5,6 +5,7 @@ mod auth;
 mod chat;
 mod contract;
 mod dm;
+mod extras;
 mod roles;
 mod rooms;
 mod settings;

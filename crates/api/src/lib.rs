@@ -4,14 +4,17 @@
 mod auth;
 mod auth_api;
 mod chat_api;
+mod chat_extras_api;
 mod commands_api;
 mod dm_api;
+mod dm_extras_api;
 mod error;
 mod info_api;
 mod misc_api;
 mod params;
 mod project;
 mod roles_api;
+mod room_extras_api;
 mod rooms_api;
 mod settings_api;
 mod state;
@@ -45,6 +48,12 @@ type Apis = (
     dm_api::DmApi,
     rooms_api::RoomsApi,
     commands_api::CommandsApi,
+    // poem-openapi implements OpenApi for tuples of up to 16: later additions nest.
+    (
+        room_extras_api::RoomExtrasApi,
+        dm_extras_api::DmExtrasApi,
+        chat_extras_api::ChatExtrasApi,
+    ),
 );
 
 fn service(state: &AppState) -> OpenApiService<Apis, ()> {
@@ -65,6 +74,11 @@ fn service(state: &AppState) -> OpenApiService<Apis, ()> {
             dm_api::DmApi { state: s() },
             rooms_api::RoomsApi { state: s() },
             commands_api::CommandsApi { state: s() },
+            (
+                room_extras_api::RoomExtrasApi { state: s() },
+                dm_extras_api::DmExtrasApi { state: s() },
+                chat_extras_api::ChatExtrasApi { state: s() },
+            ),
         ),
         "Apogee REST API (Rocket.Chat 8.5 compatible)",
         env!("CARGO_PKG_VERSION"),

@@ -266,7 +266,8 @@ impl MiscApi {
         }))
     }
 
-    /// spotlight: users and rooms matching query (@ restricts to users, # to rooms).
+    /// spotlight: users and rooms matching query (@ restricts to users, # to rooms); rooms are
+    /// public channels and the caller's own private rooms.
     #[oai(
         path = "/spotlight",
         method = "get",
@@ -275,7 +276,7 @@ impl MiscApi {
     )]
     async fn spotlight(
         &self,
-        _auth: Auth,
+        auth: Auth,
         query: Query<Option<String>>,
     ) -> ApiResult<SpotlightResponse> {
         let q = query.0.unwrap_or_default();
@@ -313,7 +314,8 @@ impl MiscApi {
         }
         let mut rooms = Vec::new();
         if want_rooms {
-            let (list, _) = repo::rooms::search_public(self.state.users.db(), text, &limit).await?;
+            // Public channels, and private rooms the caller is in; never others' private rooms.
+            let list = self.state.rooms.searchable(&auth.0, text, Some(10)).await?;
             rooms = list.into_iter().map(room_summary).collect();
         }
         Ok(Json(SpotlightResponse {
@@ -395,10 +397,12 @@ impl MiscApi {
                 (items, total)
             }
             "channels" => {
-                let (list, total) =
-                    repo::rooms::search_public(self.state.users.db(), &text, &page).await?;
+                // Public channels, and private groups the caller is in.
+                let list = self.state.rooms.searchable(&auth.0, &text, None).await?;
+                let total = list.len() as u64;
                 (
-                    list.into_iter()
+                    Page::slice(page.offset, page.count, list)
+                        .into_iter()
                         .map(|r| DirectoryItem::Room(room_summary(r)))
                         .collect(),
                     total,

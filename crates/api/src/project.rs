@@ -181,6 +181,7 @@ pub fn room(r: &apogee_storage::Room) -> apogee_protocol::room::RoomJson {
             .unwrap_or_else(|| json!({})),
         usernames: json_list(r.usernames.as_deref()),
         uids: json_list(r.uids.as_deref()),
+        prid: r.prid.clone(),
     }
 }
 
@@ -220,6 +221,8 @@ pub fn subscription(
         f: s.favorite,
         archived: s.archived,
         tunread: list(&s.tunread),
+        ignored: Some(list(&s.ignored)).filter(|l| !l.is_empty()),
+        prid: room.and_then(|r| r.prid.clone()),
     }
 }
 
@@ -263,6 +266,9 @@ pub fn message(m: &apogee_storage::Message) -> apogee_protocol::room::MessageJso
         tcount: data.get("tcount").and_then(Value::as_i64),
         tlm: data.get("tlm").and_then(Value::as_i64).map(iso),
         replies: v("replies"),
+        drid: s("drid"),
+        dcount: data.get("dcount").and_then(Value::as_i64),
+        dlm: data.get("dlm").and_then(Value::as_i64).map(iso),
     }
 }
 

@@ -81,6 +81,14 @@ pub enum EventKind {
         /// The message.
         message_id: String,
     },
+    /// Many of a room's messages were deleted at once (`rooms.cleanHistory`; Rocket.Chat's
+    /// `deleteMessageBulk`).
+    MessagesBulkDeleted {
+        /// The room.
+        room_id: String,
+        /// The deleted messages.
+        message_ids: Vec<String>,
+    },
 }
 
 /// An event with its audience.

@@ -140,6 +140,7 @@ pub const DEFAULT_PERMISSIONS: &[(&str, &[&str])] = &[
     ("access-setting-permissions", &["admin"]),
     ("access-mailer", &["admin"]),
     ("add-oauth-service", &["admin"]),
+    ("add-all-to-room", &["admin"]),
     ("add-user-to-joined-room", &["admin", "owner", "moderator"]),
     ("add-user-to-any-c-room", &["admin"]),
     ("add-user-to-any-p-room", &[]),
@@ -558,6 +559,13 @@ pub fn settings_registry() -> Vec<SettingDef> {
         d("Hide_System_Messages", "Message", Json, true, json!([])),
         d("Threads_enabled", "Threads", Boolean, true, json!(true)),
         d(
+            "Discussion_enabled",
+            "Discussion",
+            Boolean,
+            true,
+            json!(true),
+        ),
+        d(
             "FileUpload_Enabled",
             "FileUpload",
             Boolean,
@@ -586,6 +594,14 @@ pub fn settings_registry() -> Vec<SettingDef> {
             json!(false),
         ),
         d("API_Default_Count", "General", Int, false, json!(50)),
+        d("API_User_Limit", "General", Int, false, json!(500)),
+        d(
+            "API_Enable_Direct_Message_History_EndPoint",
+            "General",
+            Boolean,
+            false,
+            json!(false),
+        ),
         d("API_Upper_Count_Limit", "General", Int, false, json!(100)),
         d(
             "API_Allow_Infinite_Count",

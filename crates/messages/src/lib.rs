@@ -1,11 +1,16 @@
 //! Apogee's messages domain: sending (REST, DDP and webhooks call the same [`Messages::send`]),
 //! reading history, and the mention/channel references Rocket.Chat fills in.
 
+mod clean;
 pub mod commands;
 mod edit;
+mod lists;
 mod marks;
 mod parse;
 mod threads;
+
+pub use clean::CleanHistory;
+pub use lists::MessageFilter;
 
 use apogee_core::{Error, Event, EventKind, Result, Timestamp, Topic, random_id};
 use apogee_rooms::{RoomKind, RoomRef, Rooms};

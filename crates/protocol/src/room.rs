@@ -85,6 +85,9 @@ pub struct RoomJson {
     /// Member ids (direct messages).
     #[oai(skip_serializing_if_is_none)]
     pub uids: Option<Vec<String>>,
+    /// Parent room of a discussion.
+    #[oai(skip_serializing_if_is_none)]
+    pub prid: Option<String>,
 }
 
 /// A subscription (ISubscription): one member's view of a room.
@@ -133,6 +136,12 @@ pub struct SubscriptionJson {
     pub archived: bool,
     /// Threads with unread replies.
     pub tunread: Vec<String>,
+    /// Users whose messages the member ignores (absent when none).
+    #[oai(skip_serializing_if_is_none)]
+    pub ignored: Option<Vec<String>>,
+    /// Parent room of a discussion.
+    #[oai(skip_serializing_if_is_none)]
+    pub prid: Option<String>,
 }
 
 /// A message (IMessage).
@@ -220,4 +229,13 @@ pub struct MessageJson {
     /// Ids of its thread's participants.
     #[oai(skip_serializing_if_is_none)]
     pub replies: Option<Value>,
+    /// The discussion this message opened (`discussion-created`).
+    #[oai(skip_serializing_if_is_none)]
+    pub drid: Option<String>,
+    /// Messages in that discussion.
+    #[oai(skip_serializing_if_is_none)]
+    pub dcount: Option<i64>,
+    /// Time of that discussion's last message.
+    #[oai(skip_serializing_if_is_none)]
+    pub dlm: Option<String>,
 }

@@ -2,7 +2,9 @@
 //! roles. Called identically by REST, DDP and webhooks; publishes domain events after each change.
 
 pub mod access;
+mod admin;
 mod direct;
+mod discussion;
 mod membership;
 mod names;
 mod reading;
@@ -15,6 +17,7 @@ use apogee_storage::{Db, Room, Subscription, repo};
 use apogee_users::Users;
 use std::sync::Arc;
 
+pub use discussion::NewDiscussion;
 pub use membership::CreateRoom;
 pub use reading::Counters;
 pub use settings::RoomChange;

@@ -29,7 +29,13 @@ pub struct CreateRoom {
     pub encrypted: bool,
 }
 
-fn new_room(kind: RoomKind, name: &str, creator: &Account, c: &CreateRoom, now: i64) -> Room {
+pub(crate) fn new_room(
+    kind: RoomKind,
+    name: &str,
+    creator: &Account,
+    c: &CreateRoom,
+    now: i64,
+) -> Room {
     Room {
         id: RoomId::generate().0,
         t: kind.t().into(),
@@ -117,14 +123,14 @@ impl Rooms {
         Ok(room)
     }
 
-    async fn reload(&self, id: &str) -> Result<Room> {
+    pub(crate) async fn reload(&self, id: &str) -> Result<Room> {
         repo::rooms::by_id(self.db(), id)
             .await?
             .ok_or_else(|| Error::meteor("error-room-not-found", "Room not found"))
     }
 
     /// Adds a member (idempotent): a subscription, the member count, events.
-    async fn add_member(
+    pub(crate) async fn add_member(
         &self,
         room: &Room,
         who: &Account,

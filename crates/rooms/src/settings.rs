@@ -27,6 +27,10 @@ pub enum RoomChange {
     JoinCode(String),
     /// `setType` (`c` or `p`).
     Type(String),
+    /// `setCustomFields` (a JSON object).
+    CustomFields(serde_json::Value),
+    /// `groups.setEncrypted`.
+    Encrypted(bool),
 }
 
 impl Rooms {
@@ -46,9 +50,26 @@ impl Rooms {
             RoomChange::Archived(false) => "unarchive-room",
             RoomChange::ReadOnly(_) => "set-readonly",
             RoomChange::Default(_) => "view-room-administration",
+            RoomChange::Encrypted(_) => "toggle-room-e2e-encryption",
             _ => "edit-room",
         };
-        self.require_in_room(actor, &room, perm).await?;
+        if let RoomChange::Encrypted(_) = change {
+            // Rocket.Chat answers both refusals with error-action-not-allowed, not a 403.
+            if room.t == "c" {
+                return Err(Error::meteor(
+                    "error-action-not-allowed",
+                    "Only groups or direct channels can enable encryption",
+                ));
+            }
+            if !self.can_in_room(actor, &room, perm).await? {
+                return Err(Error::meteor(
+                    "error-action-not-allowed",
+                    "You do not have permission to toggle E2E encryption",
+                ));
+            }
+        } else {
+            self.require_in_room(actor, &room, perm).await?;
+        }
         let username = actor.account.user.username.clone();
         let (t, msg) = match change {
             RoomChange::Topic(v) => {
@@ -128,6 +149,30 @@ impl Rooms {
                     (!code.is_empty()).then(|| apogee_users::password::sha256_hex(&code));
                 ("", String::new())
             }
+            RoomChange::CustomFields(v) => {
+                if !v.is_object() {
+                    return Err(Error::meteor(
+                        "error-invalid-room-custom-fields",
+                        "Invalid room custom fields",
+                    ));
+                }
+                room.custom_fields = Some(v.to_string());
+                ("", String::new())
+            }
+            RoomChange::Encrypted(v) => {
+                if room.encrypted == v {
+                    return Ok(room);
+                }
+                room.encrypted = v;
+                (
+                    if v {
+                        "room_e2e_enabled"
+                    } else {
+                        "room_e2e_disabled"
+                    },
+                    username,
+                )
+            }
             RoomChange::Type(t) => {
                 if t != "c" && t != "p" {
                     return Err(Error::meteor(
@@ -152,15 +197,18 @@ impl Rooms {
         room.updated_at = now;
         let room = repo::rooms::update(self.db(), room).await?;
         let name = room.name.clone().unwrap_or_default();
-        repo::subscriptions::sync_room_fields(
-            self.db(),
-            &room.id,
-            &name,
-            room.fname.as_deref().unwrap_or(&name),
-            room.archived,
-            now,
-        )
-        .await?;
+        // Direct messages' subscriptions are named after the other members, not the room.
+        if room.t != "d" {
+            repo::subscriptions::sync_room_fields(
+                self.db(),
+                &room.id,
+                &name,
+                room.fname.as_deref().unwrap_or(&name),
+                room.archived,
+                now,
+            )
+            .await?;
+        }
         if room.t != kind.t() {
             // setType: every member's subscription carries the type too.
             let (subs, _) =
@@ -193,6 +241,12 @@ impl Rooms {
                 "The default channel cannot be deleted",
             ));
         }
+        self.erase(&room).await?;
+        Ok(room)
+    }
+
+    /// Deletes a room with its subscriptions and messages, and tells its members.
+    pub(crate) async fn erase(&self, room: &Room) -> Result<()> {
         let (members, _) =
             repo::subscriptions::of_room(self.db(), &room.id, &Page::default()).await?;
         let now = Self::now();
@@ -218,6 +272,6 @@ impl Rooms {
                 },
             );
         }
-        Ok(room)
+        Ok(())
     }
 }

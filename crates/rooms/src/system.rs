@@ -17,6 +17,19 @@ impl Rooms {
         msg: &str,
         actor: &Account,
     ) -> Result<Option<Message>> {
+        self.system_message_with(room, t, msg, actor, serde_json::Map::new())
+            .await
+    }
+
+    /// [`Self::system_message`] with extra optional fields (`drid`, `attachments`, ...).
+    pub async fn system_message_with(
+        &self,
+        room: &Room,
+        t: &str,
+        msg: &str,
+        actor: &Account,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Option<Message>> {
         if !room.sys_mes {
             return Ok(None);
         }
@@ -37,7 +50,11 @@ impl Rooms {
                 tmid: None,
                 pinned: false,
                 hidden: false,
-                data: json!({"groupable": false}).to_string(),
+                data: {
+                    let mut data = extra;
+                    data.insert("groupable".into(), json!(false));
+                    serde_json::Value::Object(data).to_string()
+                },
             },
         )
         .await?;

@@ -115,7 +115,8 @@ impl UsersApi {
         Ok(self.user_response(&acc))
     }
 
-    /// users.info: one user by userId, username or email.
+    /// users.info: one user by userId, username or email; `includeUserRooms=true` adds the
+    /// rooms they are in (for themselves, or with view-other-user-channels).
     #[allow(clippy::too_many_arguments)]
     #[oai(path = "/users.info", method = "get", operation_id = "users.info")]
     async fn info(
@@ -125,8 +126,8 @@ impl UsersApi {
         username: Query<Option<String>>,
         email: Query<Option<String>>,
         #[oai(name = "importId")] import_id: Query<Option<String>>,
-        #[oai(name = "includeUserRooms")] _include_user_rooms: Query<Option<Flag>>,
-    ) -> ApiResult<UserResponse> {
+        #[oai(name = "includeUserRooms")] include_user_rooms: Query<Option<Flag>>,
+    ) -> ApiResult<UserInfoResponse> {
         if import_id.0.is_some() && user_id.0.is_none() && username.0.is_none() && email.0.is_none()
         {
             return Err(Error::Failure("User not found.".into()).into());
@@ -144,8 +145,31 @@ impl UsersApi {
             .await?
             .ok_or_else(|| Error::Failure("User not found.".into()))?;
         let privileged = self.privileged(&auth.0, &acc.user.id).await;
-        Ok(Json(UserResponse {
-            user: project::user(&acc, privileged),
+        let rooms = if include_user_rooms.0.is_some_and(|f| f.0) {
+            self.state
+                .rooms
+                .rooms_of_member(&auth.0, &acc.user.id)
+                .await?
+                .map(|list| {
+                    list.into_iter()
+                        .map(|(s, r)| UserRoomJson {
+                            unread: (r.seq - s.read_seq).max(0),
+                            roles: serde_json::from_str(&s.roles).unwrap_or_default(),
+                            id: s.id,
+                            rid: s.rid,
+                            name: s.name,
+                            t: s.t,
+                        })
+                        .collect()
+                })
+        } else {
+            None
+        };
+        Ok(Json(UserInfoResponse {
+            user: UserInfoJson {
+                user: project::user(&acc, privileged),
+                rooms,
+            },
             success: true,
         }))
     }

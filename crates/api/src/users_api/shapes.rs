@@ -424,3 +424,41 @@ pub struct PatListResponse {
     /// Always `true`.
     pub success: bool,
 }
+
+/// One of a user's rooms in `users.info?includeUserRooms=true` (from their subscription).
+#[derive(Object)]
+pub struct UserRoomJson {
+    /// Subscription id.
+    #[oai(rename = "_id")]
+    pub id: String,
+    /// Room id.
+    pub rid: String,
+    /// Room name.
+    pub name: String,
+    /// Room type.
+    pub t: String,
+    /// Their room roles.
+    pub roles: Vec<String>,
+    /// Unread messages.
+    pub unread: i64,
+}
+
+/// A user with, on request, the rooms they are in.
+#[derive(Object)]
+pub struct UserInfoJson {
+    /// The user.
+    #[oai(flatten)]
+    pub user: UserJson,
+    /// Their rooms (`includeUserRooms=true`, for themselves or with view-other-user-channels).
+    #[oai(skip_serializing_if_is_none)]
+    pub rooms: Option<Vec<UserRoomJson>>,
+}
+
+/// `users.info` answer.
+#[derive(Object)]
+pub struct UserInfoResponse {
+    /// The user.
+    pub user: UserInfoJson,
+    /// Always `true`.
+    pub success: bool,
+}

@@ -293,3 +293,168 @@ pub async fn deleted_since(db: &Db, rid: &str, since: i64) -> Result<Vec<(String
         .filter_map(|(id, at)| id.strip_prefix(&prefix).map(|m| (m.to_owned(), at)))
         .collect())
 }
+
+/// A `LIKE` pattern matching `needle` literally anywhere in a column (case kept).
+fn literal_contains(needle: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.chars() {
+        if matches!(c, '!' | '%' | '_') {
+            p.push('!');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    sea_orm::sea_query::LikeExpr::new(p).escape('!')
+}
+
+/// A room's visible messages whose optional fields mention `needle` (a quoted id or key),
+/// newest first. Callers check the parsed field: this only narrows the scan.
+pub async fn data_containing(db: &Db, rid: &str, needle: &str) -> Result<Vec<Message>> {
+    message::Entity::find()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::Hidden.eq(false))
+        .filter(message::Column::Data.like(literal_contains(needle)))
+        .order_by_desc(message::Column::Ts)
+        .order_by_desc(message::Column::Seq)
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// Replies of a thread changed after a time, oldest change first.
+pub async fn thread_changed_since(db: &Db, tmid: &str, since: i64) -> Result<Vec<Message>> {
+    message::Entity::find()
+        .filter(message::Column::Tmid.eq(tmid))
+        .filter(message::Column::UpdatedAt.gt(since))
+        .filter(message::Column::Hidden.eq(false))
+        .order_by_asc(message::Column::UpdatedAt)
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// A page of a room's visible messages (optionally pinned ones only) by time, with the total.
+pub async fn room_page(
+    db: &Db,
+    rid: &str,
+    pinned_only: bool,
+    ascending: bool,
+    offset: u64,
+    count: Option<u64>,
+) -> Result<(Vec<Message>, u64)> {
+    use sea_orm::{Order, PaginatorTrait};
+    let mut base = message::Entity::find()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::Hidden.eq(false));
+    if pinned_only {
+        base = base.filter(message::Column::Pinned.eq(true));
+    }
+    let total = base.clone().count(db.read()).await.map_err(db_err)?;
+    let order = if ascending { Order::Asc } else { Order::Desc };
+    let rows = base
+        .order_by(message::Column::Ts, order.clone())
+        .order_by(message::Column::Seq, order)
+        .offset(offset)
+        .limit(super::limit_of(count))
+        .all(db.read())
+        .await
+        .map_err(db_err)?;
+    Ok((rows, total))
+}
+
+/// A room's messages (hidden ones too) posted in a time window, oldest first: `oldest < ts <
+/// latest`, or `<=` both when `inclusive`.
+pub async fn in_window(
+    db: &Db,
+    rid: &str,
+    oldest: i64,
+    latest: i64,
+    inclusive: bool,
+) -> Result<Vec<Message>> {
+    let mut q = message::Entity::find().filter(message::Column::Rid.eq(rid));
+    q = if inclusive {
+        q.filter(message::Column::Ts.gte(oldest))
+            .filter(message::Column::Ts.lte(latest))
+    } else {
+        q.filter(message::Column::Ts.gt(oldest))
+            .filter(message::Column::Ts.lt(latest))
+    };
+    q.order_by_asc(message::Column::Ts)
+        .order_by_asc(message::Column::Seq)
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
+/// Deletes many messages of one room in one transaction: records each for sync, lowers the
+/// room's `msgs` by the visible ones, and points `lastMessage`/`lm` at the newest visible message
+/// left. Returns how many rows were deleted.
+pub async fn remove_many(db: &Db, rid: &str, ids: &[String], now: i64) -> Result<u64> {
+    use crate::entity::trash;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let txn = db.write().begin().await.map_err(db_err)?;
+    let mut removed = 0u64;
+    let mut visible = 0i64;
+    for chunk in ids.chunks(500) {
+        let rows = message::Entity::find()
+            .filter(message::Column::Rid.eq(rid))
+            .filter(message::Column::Id.is_in(chunk.iter().cloned()))
+            .all(&txn)
+            .await
+            .map_err(db_err)?;
+        visible += rows.iter().filter(|m| !m.hidden).count() as i64;
+        let res = message::Entity::delete_many()
+            .filter(message::Column::Rid.eq(rid))
+            .filter(message::Column::Id.is_in(chunk.iter().cloned()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        removed += res.rows_affected;
+        for m in rows {
+            let tid = format!("{}/{}", m.rid, m.id);
+            trash::Entity::delete_by_id(("messages".to_owned(), tid.clone()))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            trash::Entity::insert(trash::ActiveModel {
+                collection: sea_orm::Set("messages".to_owned()),
+                id: sea_orm::Set(tid),
+                deleted_at: sea_orm::Set(now),
+            })
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        }
+    }
+    let last = message::Entity::find()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::Hidden.eq(false))
+        .order_by_desc(message::Column::Ts)
+        .order_by_desc(message::Column::Seq)
+        .one(&txn)
+        .await
+        .map_err(db_err)?;
+    room::Entity::update_many()
+        .col_expr(
+            room::Column::Msgs,
+            Expr::col(room::Column::Msgs).sub(visible),
+        )
+        .col_expr(
+            room::Column::LastMessage,
+            Expr::value(last.as_ref().map(|m| m.id.clone())),
+        )
+        .col_expr(
+            room::Column::LastMessageAt,
+            Expr::value(last.as_ref().map(|m| m.ts)),
+        )
+        .col_expr(room::Column::UpdatedAt, Expr::value(now))
+        .filter(room::Column::Id.eq(rid))
+        .exec(&txn)
+        .await
+        .map_err(db_err)?;
+    txn.commit().await.map_err(db_err)?;
+    Ok(removed)
+}

@@ -176,3 +176,60 @@ pub async fn delete(db: &Db, id: &str, now: i64) -> Result<()> {
     .map_err(db_err)?;
     txn.commit().await.map_err(db_err)
 }
+
+/// A page of rooms for administrators: of the given types (all when empty) whose name or display
+/// name contains `text` (case-insensitive), sorted by `page.sort` then name, with the total.
+pub async fn admin_search(
+    db: &Db,
+    types: &[String],
+    text: &str,
+    page: &crate::Page,
+) -> Result<(Vec<Room>, u64)> {
+    use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
+    use sea_orm::{Order, QueryOrder, QuerySelect};
+    let mut base = room::Entity::find();
+    if !types.is_empty() {
+        base = base.filter(room::Column::T.is_in(types.iter().cloned()));
+    }
+    if !text.is_empty() {
+        let lower = |c: room::Column| Expr::expr(Func::lower(Expr::col(c)));
+        base = base.filter(
+            Condition::any()
+                .add(lower(room::Column::Name).like(super::contains_pattern(text)))
+                .add(lower(room::Column::Fname).like(super::contains_pattern(text))),
+        );
+    }
+    let total = base.clone().count(db.read()).await.map_err(db_err)?;
+    let mut q = base;
+    for (field, asc) in &page.sort {
+        let col = match field.as_str() {
+            "name" => room::Column::Name,
+            "fname" => room::Column::Fname,
+            "t" => room::Column::T,
+            "ts" => room::Column::CreatedAt,
+            "_updatedAt" => room::Column::UpdatedAt,
+            "usersCount" => room::Column::UsersCount,
+            "msgs" => room::Column::Msgs,
+            "lm" => room::Column::LastMessageAt,
+            "default" => room::Column::IsDefault,
+            "featured" => room::Column::Featured,
+            _ => continue,
+        };
+        q = q.order_by(col, if *asc { Order::Asc } else { Order::Desc });
+    }
+    q = q
+        .order_by_asc(room::Column::Name)
+        .order_by_asc(room::Column::Id)
+        .offset(page.offset)
+        .limit(super::limit_of(page.count));
+    Ok((q.all(db.read()).await.map_err(db_err)?, total))
+}
+
+/// Discussions of a room (rooms whose `prid` is it).
+pub async fn discussions_of(db: &Db, prid: &str) -> Result<Vec<Room>> {
+    room::Entity::find()
+        .filter(room::Column::Prid.eq(prid))
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}

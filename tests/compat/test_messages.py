@@ -310,11 +310,6 @@ def test_pin_and_unpin(user, member, room):
     assert collect(member.api.chat_get_pinned_messages(room["_id"])) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Apogee copies the pinned text into the message_pinned system message's msg; "
-    "Rocket.Chat saves it with msg '' (crates/messages/src/marks.rs, pin)",
-)
 def test_pinned_system_message_has_empty_msg(user, room):
     sent = user.api.chat_post_message("pin me too", room_id=room["_id"])["message"]
     system = user.api.chat_pin_message(sent["_id"])["message"]

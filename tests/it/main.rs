@@ -6,6 +6,7 @@ mod chat;
 mod contract;
 mod dm;
 mod extras;
+mod posting;
 mod roles;
 mod rooms;
 mod settings;

@@ -25,13 +25,13 @@ use crate::server::{Launch, ServerProcess, free_port};
 use crate::{ClientArgs, Result, secs};
 
 /// Name of the admin account the server creates from the environment.
-const ADMIN_USERNAME: &str = "benchadmin";
+pub(crate) const ADMIN_USERNAME: &str = "benchadmin";
 
 /// How often the readiness probe polls.
-const POLL_EVERY: Duration = Duration::from_millis(1);
+pub(crate) const POLL_EVERY: Duration = Duration::from_millis(1);
 
 /// How long a SIGTERM'd server may take to exit before it is killed.
-const STOP_GRACE: Duration = Duration::from_secs(15);
+pub(crate) const STOP_GRACE: Duration = Duration::from_secs(15);
 
 /// Arguments of `apogee-bench foundation`.
 #[derive(Debug, Clone, Args)]
@@ -212,7 +212,7 @@ fn measure(args: &FoundationArgs, data_dir: &Path) -> Result<Report> {
 }
 
 /// Runs one load test with a progress line.
-fn load_test(name: &str, spec: &LoadSpec) -> Result<LoadResult> {
+pub(crate) fn load_test(name: &str, spec: &LoadSpec) -> Result<LoadResult> {
     eprintln!(
         "load: {name}, {} connections, {:?} (+{:?} warm-up)…",
         spec.concurrency, spec.duration, spec.warmup
@@ -222,15 +222,15 @@ fn load_test(name: &str, spec: &LoadSpec) -> Result<LoadResult> {
 
 /// What a login answers with, needed for authenticated requests.
 #[derive(Debug, Clone)]
-struct Credentials {
+pub(crate) struct Credentials {
     /// `data.userId`.
-    user_id: String,
+    pub(crate) user_id: String,
     /// `data.authToken`.
-    auth_token: String,
+    pub(crate) auth_token: String,
 }
 
 /// `count` sequential logins (at least one); returns their latencies and the last credentials.
-async fn time_logins(
+pub(crate) async fn time_logins(
     client: &Client,
     base: &str,
     password: &str,
@@ -264,7 +264,7 @@ async fn time_logins(
 }
 
 /// Reads `data.userId` and `data.authToken` from a login answer.
-fn parse_login(text: &str) -> Result<Credentials> {
+pub(crate) fn parse_login(text: &str) -> Result<Credentials> {
     let value: Value = serde_json::from_str(text)?;
     let field = |name: &str| -> Result<String> {
         value["data"][name]
@@ -279,12 +279,12 @@ fn parse_login(text: &str) -> Result<Credentials> {
 }
 
 /// `127.0.0.1:port`.
-fn localhost(port: u16) -> SocketAddr {
+pub(crate) fn localhost(port: u16) -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, port))
 }
 
 /// Creates a fresh, empty directory under the system temp dir.
-fn fresh_data_dir() -> Result<PathBuf> {
+pub(crate) fn fresh_data_dir() -> Result<PathBuf> {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -296,7 +296,7 @@ fn fresh_data_dir() -> Result<PathBuf> {
 
 /// A random admin password: 24 hex digits from /dev/urandom, with a fixed prefix that
 /// satisfies the usual password policies (letters of both cases, a digit, a symbol).
-fn random_password() -> Result<String> {
+pub(crate) fn random_password() -> Result<String> {
     let mut bytes = [0u8; 12];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))

@@ -7,12 +7,16 @@
 //! * `foundation` spawns an Apogee server binary and measures restart time, idle RSS, login
 //!   latency, and the `/api/info` and `/api/v1/me` rates against the bare yardstick.
 //!
-//! Later scenarios (messages, websocket fan-out, webhooks) go into their own modules beside
+//! * `messages` fills a room with a million messages and measures history, search,
+//!   subscriptions and posting against the bare yardstick.
+//!
+//! Later scenarios (websocket fan-out, webhooks) go into their own modules beside
 //! `foundation`, reusing [`load`], [`server`] and [`report`].
 
 mod bare;
 mod foundation;
 mod load;
+mod messages;
 mod report;
 mod server;
 
@@ -50,6 +54,9 @@ enum Command {
     Load(LoadArgs),
     /// Spawn an Apogee server and measure restart time, RSS, login latency and REST rates.
     Foundation(foundation::FoundationArgs),
+    /// Fill a room with a million messages and ten thousand members; measure history, search,
+    /// subscriptions and posting rates against the bare yardstick.
+    Messages(messages::MessagesArgs),
 }
 
 /// Client-side options shared by every load-generating scenario.
@@ -131,6 +138,7 @@ fn main() -> ExitCode {
         Command::Bare(args) => bare::run(&args),
         Command::Load(args) => run_load(&args),
         Command::Foundation(args) => foundation::run(&args),
+        Command::Messages(args) => messages::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

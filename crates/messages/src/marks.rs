@@ -173,7 +173,8 @@ impl Messages {
                 u_id: actor.id().to_owned(),
                 u_username: actor.account.user.username.clone(),
                 u_name: Some(actor.account.user.name.clone()),
-                msg: pinned.msg.clone(),
+                // RC saves the pin notice with an empty text: the quote attachment carries it.
+                msg: String::new(),
                 t: Some("message_pinned".into()),
                 tmid: None,
                 pinned: false,

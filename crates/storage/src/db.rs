@@ -1,6 +1,7 @@
 //! Connecting to the database and applying migrations.
 
 use crate::errors::db_err;
+use crate::group_commit::Poster;
 use apogee_core::{Error, Result};
 use apogee_migrations::Migrator;
 use apogee_migrations::MigratorTrait;
@@ -52,6 +53,7 @@ pub struct Db {
     writer: DatabaseConnection,
     backend: Backend,
     accounts_gen: Arc<AtomicU64>,
+    poster: Poster,
 }
 
 impl Db {
@@ -71,6 +73,7 @@ impl Db {
             })?;
             return Ok(Self {
                 reader: conn.clone(),
+                poster: Poster::start(conn.clone()),
                 writer: conn,
                 backend: Backend::Postgres,
                 accounts_gen: Arc::default(),
@@ -115,6 +118,7 @@ impl Db {
             let conn = SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool);
             return Ok(Self {
                 reader: conn.clone(),
+                poster: Poster::start(conn.clone()),
                 writer: conn,
                 backend: Backend::Sqlite,
                 accounts_gen: Arc::default(),
@@ -126,9 +130,11 @@ impl Db {
             .connect_with(base)
             .await
             .map_err(|e| Error::internal(format!("cannot open SQLite database {url:?}: {e}")))?;
+        let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool);
         Ok(Self {
             reader: SqlxSqliteConnector::from_sqlx_sqlite_pool(reader_pool),
-            writer: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool),
+            poster: Poster::start(writer.clone()),
+            writer,
             backend: Backend::Sqlite,
             accounts_gen: Arc::default(),
         })
@@ -170,6 +176,11 @@ impl Db {
     /// The connection for writes (serialized on SQLite).
     pub(crate) fn write(&self) -> &DatabaseConnection {
         &self.writer
+    }
+
+    /// The group-commit writer of message posts.
+    pub(crate) fn poster(&self) -> &Poster {
+        &self.poster
     }
 
     /// Closes the pools (at shutdown), so SQLite checkpoints its WAL.
@@ -216,4 +227,32 @@ pub async fn drop_postgres_database(base_url: &str, name: &str) -> Result<()> {
         .map_err(db_err)?;
     let _ = conn.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    /// `.cargo/config.toml` builds SQLite with the query planner stability guarantee; without it
+    /// every re-bound LIMIT re-prepares its statement (see there).
+    #[tokio::test]
+    async fn sqlite_is_built_with_qpsg() {
+        let db = Db::connect("sqlite::memory:", &DbOptions::default())
+            .await
+            .unwrap();
+        let rows = db
+            .read()
+            .query_all_raw(Statement::from_string(
+                sea_orm::DatabaseBackend::Sqlite,
+                "PRAGMA compile_options",
+            ))
+            .await
+            .unwrap();
+        let options: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).unwrap())
+            .collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+    }
 }

@@ -5,6 +5,7 @@
 mod db;
 pub mod entity;
 mod errors;
+mod group_commit;
 pub mod repo;
 
 pub use db::{Backend, Db, DbOptions, create_postgres_database, drop_postgres_database};

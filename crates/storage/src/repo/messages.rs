@@ -3,7 +3,7 @@
 use crate::entity::{message, room};
 use crate::errors::db_err;
 use crate::{Db, Message};
-use apogee_core::{Error, Result};
+use apogee_core::Result;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -20,50 +20,10 @@ pub async fn post(db: &Db, m: Message) -> Result<Message> {
 }
 
 /// [`post`], and when `mark_read` also moves the author's read mark to the new message in the same
-/// transaction (the author has read what they wrote): one commit, one fsync, per message.
-pub async fn post_as_reader(db: &Db, mut m: Message, mark_read: bool) -> Result<Message> {
-    let txn = db.write().begin().await.map_err(db_err)?;
-    let updated = room::Entity::update_many()
-        .col_expr(room::Column::Seq, Expr::col(room::Column::Seq).add(1))
-        .col_expr(room::Column::Msgs, Expr::col(room::Column::Msgs).add(1))
-        .col_expr(room::Column::LastMessageAt, Expr::value(m.ts))
-        .col_expr(room::Column::LastMessage, Expr::value(m.id.clone()))
-        .col_expr(room::Column::UpdatedAt, Expr::value(m.updated_at))
-        .filter(room::Column::Id.eq(m.rid.clone()))
-        .exec(&txn)
-        .await
-        .map_err(db_err)?;
-    if updated.rows_affected == 0 {
-        return Err(Error::meteor("error-invalid-room", "Invalid room"));
-    }
-    let seq: Option<i64> = room::Entity::find_by_id(m.rid.clone())
-        .select_only()
-        .column(room::Column::Seq)
-        .into_tuple()
-        .one(&txn)
-        .await
-        .map_err(db_err)?;
-    m.seq = seq.ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))?;
-    message::Entity::insert(m.clone().into_active_model())
-        .exec(&txn)
-        .await
-        .map_err(db_err)?;
-    if mark_read {
-        use crate::entity::subscription;
-        subscription::Entity::update_many()
-            .col_expr(subscription::Column::ReadSeq, Expr::value(m.seq))
-            .col_expr(subscription::Column::Ls, Expr::value(m.ts))
-            .col_expr(subscription::Column::Lr, Expr::value(m.ts))
-            .col_expr(subscription::Column::Open, Expr::value(true))
-            .col_expr(subscription::Column::UpdatedAt, Expr::value(m.ts))
-            .filter(subscription::Column::UserId.eq(m.u_id.clone()))
-            .filter(subscription::Column::Rid.eq(m.rid.clone()))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-    }
-    txn.commit().await.map_err(db_err)?;
-    Ok(m)
+/// transaction (the author has read what they wrote). Concurrent posts share a transaction and its
+/// fsync (group commit, see `group_commit`); each caller still gets its own outcome.
+pub async fn post_as_reader(db: &Db, m: Message, mark_read: bool) -> Result<Message> {
+    db.poster().post(m, mark_read).await
 }
 
 /// The message with this id.

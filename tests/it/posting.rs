@@ -1,0 +1,130 @@
+//! Concurrent posting: posts that share a group commit still get their own sequence numbers,
+//! counters and outcomes.
+
+use apogee_blackbox::{TestServer, db_tests, events_within, watch};
+use apogee_core::EventKind;
+use serde_json::json;
+
+mod bodies {
+    use super::*;
+
+    pub async fn concurrent_posts_share_commits_not_outcomes(s: TestServer) {
+        let reader = s.user("rita").await;
+        let writers = [s.user("wendy").await, s.user("walt").await];
+        let rid = s
+            .post(
+                "/api/v1/channels.create",
+                Some(&s.admin),
+                json!({"name": "busy", "members": ["rita", "wendy", "walt"]}),
+            )
+            .await
+            .ok()["channel"]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // What the reader has already seen: the room's system messages, if any.
+        s.post(
+            "/api/v1/subscriptions.read",
+            Some(&reader),
+            json!({"rid": rid}),
+        )
+        .await
+        .ok();
+        let before = s
+            .get(
+                &format!("/api/v1/channels.info?roomId={rid}"),
+                Some(&s.admin),
+            )
+            .await
+            .ok()["channel"]["msgs"]
+            .as_i64()
+            .unwrap();
+        let mut events = watch(&s);
+        const POSTS: usize = 60;
+        let posts = (0..POSTS).map(|i| {
+            let who = &writers[i % 2];
+            s.post(
+                "/api/v1/chat.postMessage",
+                Some(who),
+                json!({"roomId": rid, "text": format!("post {i}")}),
+            )
+        });
+        // Two sends with the same client-chosen id race among the posts: exactly one wins.
+        let dupes = (0..2).map(|_| {
+            s.post(
+                "/api/v1/chat.sendMessage",
+                Some(&writers[0]),
+                json!({"message": {"_id": "same-client-id", "rid": rid, "msg": "once"}}),
+            )
+        });
+        let (posted, duplicated) = tokio::join!(
+            futures::future::join_all(posts),
+            futures::future::join_all(dupes)
+        );
+        let mut ids = std::collections::HashSet::new();
+        for r in posted {
+            let b = r.ok();
+            assert!(ids.insert(b["message"]["_id"].as_str().unwrap().to_owned()));
+        }
+        let (won, lost): (Vec<_>, Vec<_>) =
+            duplicated.into_iter().partition(|r| r.status.is_success());
+        assert_eq!((won.len(), lost.len()), (1, 1));
+        let lost = lost.into_iter().next().unwrap().err(400);
+        assert_eq!(lost["errorType"], "error-message-already-exists", "{lost}");
+
+        let info = s
+            .get(
+                &format!("/api/v1/channels.info?roomId={rid}"),
+                Some(&s.admin),
+            )
+            .await
+            .ok();
+        assert_eq!(
+            info["channel"]["msgs"].as_i64().unwrap(),
+            before + POSTS as i64 + 1
+        );
+        // Every post counts once as unread for the reader: sequence numbers are dense.
+        let sub = s
+            .get(
+                &format!("/api/v1/subscriptions.getOne?roomId={rid}"),
+                Some(&reader),
+            )
+            .await
+            .ok();
+        assert_eq!(sub["subscription"]["unread"], POSTS + 1, "{sub}");
+        // The writers have read their own posts.
+        let own = s
+            .get(
+                &format!("/api/v1/subscriptions.getOne?roomId={rid}"),
+                Some(&writers[1]),
+            )
+            .await
+            .ok();
+        assert!(own["subscription"]["unread"].as_u64().unwrap() <= POSTS as u64 / 2 + 1);
+        let history = s
+            .get(
+                &format!("/api/v1/channels.history?roomId={rid}&count=200"),
+                Some(&reader),
+            )
+            .await
+            .ok();
+        let texts: Vec<&str> = history["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["t"].is_null())
+            .map(|m| m["msg"].as_str().unwrap())
+            .collect();
+        assert_eq!(texts.len(), POSTS + 1);
+        let created = events_within(&mut events, 500)
+            .await
+            .into_iter()
+            .filter(
+                |e| matches!(&e.kind, EventKind::MessageCreated { room_id, .. } if *room_id == rid),
+            )
+            .count();
+        assert_eq!(created, POSTS + 1);
+    }
+}
+
+db_tests!(concurrent_posts_share_commits_not_outcomes);

@@ -13,6 +13,7 @@ pub use sea_orm_migration::MigratorTrait;
 mod m20261129_000001_foundation;
 mod m20261129_000002_rooms;
 mod m20261129_000003_messages;
+mod m20261129_000004_message_search;
 mod schema;
 
 /// The ordered list of migrations.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_rooms::Migration),
             Box::new(m20261129_000003_messages::Migration),
+            Box::new(m20261129_000004_message_search::Migration),
         ]
     }
 }

@@ -274,14 +274,15 @@ pub struct ChatApi {
 }
 
 impl ChatApi {
-    async fn resolve(&self, auth: &apogee_users::AuthUser, target: &str) -> Result<String, Error> {
+    async fn resolve(
+        &self,
+        auth: &apogee_users::AuthUser,
+        target: &str,
+    ) -> Result<apogee_storage::Room, Error> {
         let invalid = || Error::meteor("invalid-channel", "Invalid channel");
         let db = self.state.users.db();
         if let Some(name) = target.strip_prefix('#') {
-            return repo::rooms::by_name(db, name)
-                .await?
-                .map(|r| r.id)
-                .ok_or_else(invalid);
+            return repo::rooms::by_name(db, name).await?.ok_or_else(invalid);
         }
         if let Some(username) = target.strip_prefix('@') {
             let (room, _) = self
@@ -289,12 +290,9 @@ impl ChatApi {
                 .rooms
                 .create_direct(auth, &[username.to_owned()])
                 .await?;
-            return Ok(room.id);
+            return Ok(room);
         }
-        repo::rooms::by_id(db, target)
-            .await?
-            .map(|r| r.id)
-            .ok_or_else(invalid)
+        repo::rooms::by_id(db, target).await?.ok_or_else(invalid)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -365,14 +363,14 @@ impl ChatApi {
         }
         let mut first = None;
         for target in list {
-            let rid = self.resolve(&auth.0, target.trim()).await?;
+            let room = self.resolve(&auth.0, target.trim()).await?;
             let m = self
                 .state
                 .messages
-                .send(
+                .send_to(
                     &auth.0,
+                    &room,
                     NewMessage {
-                        rid,
                         msg: b.text.clone().unwrap_or_default(),
                         tmid: b.tmid.clone(),
                         alias: b.alias.clone(),

@@ -81,7 +81,20 @@ impl Messages {
         let room = repo::rooms::by_id(self.db(), &n.rid)
             .await?
             .ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))?;
-        self.check_can_post(actor, &room, mode).await?;
+        self.send_to(actor, &room, n, mode).await
+    }
+
+    /// [`Messages::send`] into a room the caller has already looked up (`n.rid` is ignored): saves
+    /// the lookup for callers that resolved a room name or id themselves.
+    pub async fn send_to(
+        &self,
+        actor: &AuthUser,
+        room: &Room,
+        mut n: NewMessage,
+        mode: SendMode,
+    ) -> Result<Message> {
+        n.rid.clone_from(&room.id);
+        self.check_can_post(actor, room, mode).await?;
         let max = self.rooms.users().settings().int("Message_MaxAllowedSize");
         if max > 0 && n.msg.chars().count() as i64 > max {
             return Err(Error::meteor(
@@ -165,7 +178,7 @@ impl Messages {
             other => other,
         })?;
         if room.t == "d" {
-            self.rooms.reopen_direct(&room).await?;
+            self.rooms.reopen_direct(room).await?;
         }
         self.note_reply(&m).await?;
         self.count_mentions(&m).await?;

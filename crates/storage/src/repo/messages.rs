@@ -207,7 +207,8 @@ pub async fn thread_roots(db: &Db, rid: &str) -> Result<Vec<String>> {
     Ok(ids.into_iter().flatten().collect())
 }
 
-/// A room's messages whose text contains `text` (case-insensitive), newest first.
+/// A room's messages that contain every word of `text` (whole words, case-insensitive, like
+/// Rocket.Chat's default `$text` search), newest first. Reads the full-text index (migration 000004), never the room's whole history.
 pub async fn search(
     db: &Db,
     rid: &str,
@@ -215,21 +216,73 @@ pub async fn search(
     offset: u64,
     count: Option<u64>,
 ) -> Result<Vec<Message>> {
-    use sea_orm::sea_query::{ExprTrait as _, Func};
+    use sea_orm::{DatabaseBackend, Statement};
+    let words = search_words(text);
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = super::limit_of(count);
+    let stmt = match db.backend() {
+        crate::Backend::Sqlite => {
+            // Each word quoted, so no FTS5 syntax survives. Whole words, not prefixes: a prefix
+            // merges the doclists of every matching term before the newest match can be found
+            // (measured: 655 ms against 1M messages, where a whole word takes milliseconds).
+            let query = words
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(" ");
+            // CROSS JOIN pins the join order: the index drives, newest match first, and the
+            // room filter is checked per match. The other order (every message of the room,
+            // each probed against MATCH) is what the planner picked on a 1M-message room.
+            Statement::from_sql_and_values(
+                DatabaseBackend::Sqlite,
+                "SELECT m.* FROM messages_fts f CROSS JOIN messages m ON m.rowid = f.rowid \
+                 WHERE messages_fts MATCH ? AND m.rid = ? AND m.hidden = 0 AND m.t IS NULL \
+                 ORDER BY f.rowid DESC LIMIT ? OFFSET ?",
+                [
+                    query.into(),
+                    rid.into(),
+                    (limit as i64).into(),
+                    (offset as i64).into(),
+                ],
+            )
+        }
+        crate::Backend::Postgres => {
+            let query = words
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(" & ");
+            Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT * FROM messages WHERE rid = $1 AND hidden = false AND t IS NULL \
+                 AND to_tsvector('simple', msg) @@ to_tsquery('simple', $2) \
+                 ORDER BY ts DESC LIMIT $3 OFFSET $4",
+                [
+                    rid.into(),
+                    query.into(),
+                    (limit as i64).into(),
+                    (offset as i64).into(),
+                ],
+            )
+        }
+    };
     message::Entity::find()
-        .filter(message::Column::Rid.eq(rid))
-        .filter(message::Column::Hidden.eq(false))
-        .filter(message::Column::T.is_null())
-        .filter(
-            Expr::expr(Func::lower(Expr::col(message::Column::Msg)))
-                .like(super::contains_pattern(text)),
-        )
-        .order_by_desc(message::Column::Ts)
-        .offset(offset)
-        .limit(super::limit_of(count))
+        .from_raw_sql(stmt)
         .all(db.read())
         .await
         .map_err(db_err)
+}
+
+/// The words of a search text, lower-cased: runs of letters and digits (what both full-text
+/// tokenizers index), so no query syntax can reach the database.
+fn search_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// A room's messages changed after a time (sync), oldest change first.
@@ -417,4 +470,18 @@ pub async fn remove_many(db: &Db, rid: &str, ids: &[String], now: i64) -> Result
         .map_err(db_err)?;
     txn.commit().await.map_err(db_err)?;
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_words;
+
+    #[test]
+    fn search_words_drop_query_syntax() {
+        assert_eq!(
+            search_words("Hello, \"world\"* OR 100%"),
+            ["hello", "world", "or", "100"]
+        );
+        assert!(search_words(" *:& ").is_empty());
+    }
 }

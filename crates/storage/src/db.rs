@@ -105,7 +105,10 @@ impl Db {
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-4000")
             .pragma("temp_store", "memory");
+        // No ping before handing out a connection: an embedded database cannot have gone away,
+        // and on sqlx-sqlite each ping is a round trip to the connection's worker thread.
         let writer_pool = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
@@ -125,6 +128,7 @@ impl Db {
             });
         }
         let reader_pool = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(opts.max_connections.max(1))
             .min_connections(1)
             .connect_with(base)

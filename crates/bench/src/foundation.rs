@@ -66,14 +66,25 @@ pub fn run(args: &FoundationArgs) -> Result<()> {
     eprintln!("data directory: {}", data_dir.display());
     let outcome = measure(args, &data_dir);
     // every child has been stopped by now: `measure` owned them
+    finish(outcome, args.json.as_deref(), args.keep_data, &data_dir)
+}
+
+/// Ends a scenario: prints the report (and writes it as JSON when asked) and removes the data
+/// directory unless it is to be kept; on failure keeps it and says where it is.
+pub(crate) fn finish(
+    outcome: Result<Report>,
+    json: Option<&Path>,
+    keep_data: bool,
+    data_dir: &Path,
+) -> Result<()> {
     match outcome {
         Ok(report) => {
             print!("{}", report.render_text());
-            if let Some(path) = &args.json {
+            if let Some(path) = json {
                 report.write_json(path)?;
             }
-            if !args.keep_data {
-                std::fs::remove_dir_all(&data_dir)
+            if !keep_data {
+                std::fs::remove_dir_all(data_dir)
                     .map_err(|e| format!("removing {}: {e}", data_dir.display()))?;
             }
             Ok(())

@@ -21,8 +21,8 @@ use reqwest::Client;
 use serde_json::{Value, json};
 
 use crate::foundation::{
-    Credentials, POLL_EVERY, STOP_GRACE, fresh_data_dir, load_test, localhost, random_password,
-    time_logins,
+    Credentials, POLL_EVERY, STOP_GRACE, finish, fresh_data_dir, load_test, localhost,
+    random_password, time_logins,
 };
 use crate::load::{LoadResult, LoadSpec};
 use crate::report::Report;
@@ -82,23 +82,7 @@ pub fn run(args: &MessagesArgs) -> Result<()> {
     if let Some(base) = &args.postgres {
         rt.block_on(apogee_storage::drop_postgres_database(base, &pg_name))?;
     }
-    match outcome {
-        Ok(report) => {
-            print!("{}", report.render_text());
-            if let Some(path) = &args.json {
-                report.write_json(path)?;
-            }
-            if !args.keep_data {
-                std::fs::remove_dir_all(&data_dir)
-                    .map_err(|e| format!("removing {}: {e}", data_dir.display()))?;
-            }
-            Ok(())
-        }
-        Err(e) => {
-            eprintln!("data and logs kept in {}", data_dir.display());
-            Err(e)
-        }
-    }
+    finish(outcome, args.json.as_deref(), args.keep_data, &data_dir)
 }
 
 /// All measurements; returns the report. Children are stopped when it returns.

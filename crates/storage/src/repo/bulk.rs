@@ -184,6 +184,14 @@ pub async fn add_messages(
         .exec(db.write())
         .await
         .map_err(db_err)?;
+    if db.backend() == Backend::Postgres {
+        // Fresh statistics, as autovacuum would gather after a load this size: without them the
+        // planner cannot tell a rare search word (use the text index) from a common one.
+        db.write()
+            .execute_unprepared("ANALYZE messages")
+            .await
+            .map_err(db_err)?;
+    }
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use apogee_core::{Error, Result};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect, TransactionTrait,
+    QueryFilter, TransactionTrait,
 };
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
@@ -154,6 +154,7 @@ async fn bump_room(
     last_id: &str,
     updated_at: i64,
 ) -> Result<i64> {
+    // RETURNING hands back the new sequence number with the update itself (SQLite >= 3.35, PG).
     let updated = room::Entity::update_many()
         .col_expr(room::Column::Seq, Expr::col(room::Column::Seq).add(n))
         .col_expr(room::Column::Msgs, Expr::col(room::Column::Msgs).add(n))
@@ -161,18 +162,11 @@ async fn bump_room(
         .col_expr(room::Column::LastMessage, Expr::value(last_id.to_owned()))
         .col_expr(room::Column::UpdatedAt, Expr::value(updated_at))
         .filter(room::Column::Id.eq(rid))
-        .exec(txn)
+        .exec_with_returning(txn)
         .await
         .map_err(db_err)?;
-    if updated.rows_affected == 0 {
-        return Err(Error::meteor("error-invalid-room", "Invalid room"));
-    }
-    let seq: Option<i64> = room::Entity::find_by_id(rid.to_owned())
-        .select_only()
-        .column(room::Column::Seq)
-        .into_tuple()
-        .one(txn)
-        .await
-        .map_err(db_err)?;
-    seq.ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))
+    updated
+        .first()
+        .map(|r| r.seq)
+        .ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))
 }

@@ -112,14 +112,16 @@ pub async fn add_messages(
     if authors.is_empty() {
         return Err(Error::invalid_params("no authors to write the messages"));
     }
-    let mut names = Vec::with_capacity(authors.len());
-    for id in authors {
-        let u = user::Entity::find_by_id(id.clone())
-            .one(db.read())
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| Error::internal(format!("author {id} not found")))?;
-        names.push((u.id, u.username, u.name));
+    let names: Vec<(String, String, String)> = user::Entity::find()
+        .filter(user::Column::Id.is_in(authors.iter().cloned()))
+        .all(db.read())
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|u| (u.id, u.username, u.name))
+        .collect();
+    if names.len() != authors.len() {
+        return Err(Error::internal("some authors were not found"));
     }
     let r = room::Entity::find_by_id(rid.to_owned())
         .one(db.read())

@@ -7,6 +7,7 @@ mod contract;
 mod dm;
 mod extras;
 mod posting;
+mod realtime;
 mod roles;
 mod rooms;
 mod settings;

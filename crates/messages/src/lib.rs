@@ -5,6 +5,7 @@ mod clean;
 pub mod commands;
 mod edit;
 mod lists;
+mod lookup;
 mod marks;
 mod parse;
 mod threads;

@@ -2,9 +2,11 @@
 //! roles. Called identically by REST, DDP and webhooks; publishes domain events after each change.
 
 pub mod access;
+mod activity;
 mod admin;
 mod direct;
 mod discussion;
+mod lookup;
 mod membership;
 mod names;
 mod reading;

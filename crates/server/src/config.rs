@@ -45,6 +45,8 @@ section! {
         database: Database = Database::default(),
         /// Password hashing (argon2id).
         security: Security = Security::default(),
+        /// The realtime API (DDP over `/websocket`).
+        realtime: Realtime = Realtime::default(),
     }
 }
 
@@ -71,6 +73,21 @@ section! {
     }
 }
 
+section! {
+    /// The realtime API (DDP over `/websocket`).
+    Realtime {
+        /// Frames a connection may have waiting to be written; a client further behind is
+        /// disconnected (it never slows down the others).
+        queue_frames: usize = 1024,
+        /// Seconds of silence from a client after which the server pings it (Meteor: 15).
+        ping_after_secs: u64 = 15,
+        /// Seconds to wait for anything from a pinged client before closing (Meteor: 15).
+        pong_timeout_secs: u64 = 15,
+        /// Websocket read buffer per connection, in bytes (idle connections cost about this).
+        read_buffer_bytes: usize = 4096,
+    }
+}
+
 /// A key and its doc lines.
 type FieldDoc = (&'static str, Vec<&'static str>);
 
@@ -79,6 +96,7 @@ fn tables() -> Vec<(&'static str, Vec<FieldDoc>)> {
     vec![
         ("database", Database::docs()),
         ("security", Security::docs()),
+        ("realtime", Realtime::docs()),
     ]
 }
 

@@ -7,12 +7,13 @@ use apogee_core::EventBus;
 use apogee_core::names::setting;
 use apogee_core::{Error, Result, Timestamp};
 use apogee_messages::Messages;
+use apogee_realtime::{Realtime, RealtimeOptions};
 use apogee_rooms::Rooms;
 use apogee_storage::{Db, DbOptions};
 use apogee_users::stats::InstanceInfo;
 use apogee_users::{HashCost, Settings, UserSelector, Users, UsersOptions};
-use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{EndpointExt, Route, Server};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -104,6 +105,7 @@ pub struct Running {
     task: JoinHandle<std::io::Result<()>>,
     users: Users,
     bus: Arc<dyn EventBus>,
+    realtime: Realtime,
 }
 
 impl Running {
@@ -119,6 +121,8 @@ impl Running {
 
     /// Stops accepting, lets in-flight requests finish, closes the database.
     pub async fn shutdown(mut self) {
+        // Websocket sessions outlive HTTP requests: close them so the server can stop.
+        self.realtime.shutdown();
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
@@ -149,7 +153,14 @@ pub async fn start(config: &Config, env: &DeployEnv, signals: bool) -> Result<Ru
         .first()
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| Error::internal("listener has no address"))?;
-    let app = apogee_api::routes(state);
+    let realtime = Realtime::start(state.messages.clone(), realtime_options(config));
+    let app = Route::new()
+        .at("/websocket", realtime.websocket())
+        .at("/sockjs/:server/:session/websocket", realtime.websocket())
+        .at("/sockjs/info", realtime.sockjs_info())
+        .nest("/", apogee_api::routes(state))
+        .map_to_response();
+    let on_stop = realtime.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let stop = async move {
@@ -161,6 +172,7 @@ pub async fn start(config: &Config, env: &DeployEnv, signals: bool) -> Result<Ru
             } else {
                 let _ = rx.await;
             }
+            on_stop.shutdown();
         };
         Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, stop, Some(Duration::from_secs(10)))
@@ -172,7 +184,19 @@ pub async fn start(config: &Config, env: &DeployEnv, signals: bool) -> Result<Ru
         task,
         users,
         bus,
+        realtime,
     })
+}
+
+fn realtime_options(config: &Config) -> RealtimeOptions {
+    let r = &config.realtime;
+    RealtimeOptions {
+        queue_frames: r.queue_frames,
+        ping_after: Duration::from_secs(r.ping_after_secs.max(1)),
+        pong_timeout: Duration::from_secs(r.pong_timeout_secs.max(1)),
+        read_buffer_bytes: r.read_buffer_bytes.max(256),
+        ..RealtimeOptions::default()
+    }
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,291 @@
+//! The stream registry: which connection listens to which `(stream, eventName)`, and the room
+//! membership of users who watch their `rooms-changed` events. The feed (see `feed.rs`) asks it who
+//! listens before it reads anything, and hands it frames serialized once.
+
+use crate::conn::Conn;
+use crate::frames::Frame;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Frames a subscription may collect between registering and becoming ready; a subscription
+/// whose access check takes longer than this many events cuts its client off.
+const PENDING_LIMIT: usize = 256;
+
+/// The streams this server publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// `stream-room-messages`.
+    RoomMessages,
+    /// `stream-notify-room`.
+    NotifyRoom,
+    /// `stream-notify-user`.
+    NotifyUser,
+    /// `stream-notify-logged`.
+    NotifyLogged,
+    /// `stream-notify-all`.
+    NotifyAll,
+}
+
+impl Stream {
+    /// The publication (and collection) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RoomMessages => "stream-room-messages",
+            Self::NotifyRoom => "stream-notify-room",
+            Self::NotifyUser => "stream-notify-user",
+            Self::NotifyLogged => "stream-notify-logged",
+            Self::NotifyAll => "stream-notify-all",
+        }
+    }
+
+    /// The stream of a publication name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "stream-room-messages" => Self::RoomMessages,
+            "stream-notify-room" => Self::NotifyRoom,
+            "stream-notify-user" => Self::NotifyUser,
+            "stream-notify-logged" => Self::NotifyLogged,
+            "stream-notify-all" => Self::NotifyAll,
+            _ => return None,
+        })
+    }
+}
+
+/// A stream and an event name: what one subscription listens to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// The stream.
+    pub stream: Stream,
+    /// The event name (`<rid>`, `<uid>/rooms-changed`, ...).
+    pub name: Box<str>,
+}
+
+impl Key {
+    /// A key.
+    pub fn new(stream: Stream, name: &str) -> Self {
+        Self {
+            stream,
+            name: name.into(),
+        }
+    }
+}
+
+struct Listener {
+    conn: Arc<Conn>,
+    /// The logged-in user of the connection when it subscribed.
+    user: Option<Box<str>>,
+    sub_id: Box<str>,
+    /// Frames held back until the subscription is ready (`None` once it is).
+    pending: Option<Vec<Frame>>,
+}
+
+#[derive(Default)]
+struct Watch {
+    /// Connections of the user watching `rooms-changed`.
+    refs: usize,
+    rooms: HashSet<String>,
+}
+
+#[derive(Default)]
+struct Rooms {
+    by_user: HashMap<String, Watch>,
+    by_room: HashMap<String, HashSet<String>>,
+}
+
+/// The registry; one per server.
+#[derive(Default)]
+pub struct Hub {
+    listeners: Mutex<HashMap<Key, Vec<Listener>>>,
+    rooms: Mutex<Rooms>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave these maps inconsistent in a way that matters
+    // more than losing every realtime client, so a poisoned lock is simply taken over.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Hub {
+    /// Starts listening: events from now on are held for the subscription until [`Hub::activate`].
+    /// (Registering before reading any state means nothing published meanwhile is lost.)
+    pub fn register(&self, key: Key, conn: &Arc<Conn>, sub_id: &str, user: Option<&str>) {
+        lock(&self.listeners)
+            .entry(key)
+            .or_default()
+            .push(Listener {
+                conn: conn.clone(),
+                user: user.map(Into::into),
+                sub_id: sub_id.into(),
+                pending: Some(Vec::new()),
+            });
+    }
+
+    /// The subscription is allowed: queues `ready`, then what was held back, then live events.
+    pub fn activate(&self, key: &Key, conn_id: u64, sub_id: &str, ready: Frame) {
+        let mut map = lock(&self.listeners);
+        let Some(l) = map.get_mut(key).and_then(|v| {
+            v.iter_mut()
+                .find(|l| l.conn.id == conn_id && &*l.sub_id == sub_id)
+        }) else {
+            return;
+        };
+        if !l.conn.push(ready) {
+            return;
+        }
+        for f in l.pending.take().unwrap_or_default() {
+            if !l.conn.push(f) {
+                return;
+            }
+        }
+    }
+
+    /// Stops one subscription.
+    pub fn remove(&self, key: &Key, conn_id: u64, sub_id: &str) {
+        let mut map = lock(&self.listeners);
+        if let Some(v) = map.get_mut(key) {
+            v.retain(|l| !(l.conn.id == conn_id && &*l.sub_id == sub_id));
+            if v.is_empty() {
+                map.remove(key);
+            }
+        }
+    }
+
+    /// Whether anyone listens to a key (the feed reads nothing for events nobody hears).
+    pub fn has(&self, key: &Key) -> bool {
+        lock(&self.listeners).contains_key(key)
+    }
+
+    /// Sends a frame to every listener of a key, except to connection `except` (client-emitted
+    /// events are not echoed). Never waits: slow clients are cut off by [`Conn::push`].
+    pub fn deliver(&self, key: &Key, frame: &Frame, except: Option<u64>) {
+        let mut map = lock(&self.listeners);
+        let Some(list) = map.get_mut(key) else {
+            return;
+        };
+        for l in list.iter_mut() {
+            if Some(l.conn.id) == except {
+                continue;
+            }
+            match &mut l.pending {
+                Some(held) if held.len() < PENDING_LIMIT => held.push(frame.clone()),
+                Some(_) => l.conn.close(),
+                None => {
+                    l.conn.push(frame.clone());
+                }
+            }
+        }
+    }
+
+    /// Stops delivering a room to a user who lost access to it: their listeners on the room's
+    /// messages and on its `stream-notify-room` events are dropped.
+    pub fn revoke_room(&self, user_id: &str, room_id: &str) {
+        let prefix = format!("{room_id}/");
+        let mut map = lock(&self.listeners);
+        map.retain(|key, list| {
+            let of_room = match key.stream {
+                Stream::RoomMessages => &*key.name == room_id,
+                Stream::NotifyRoom => key.name.starts_with(&prefix),
+                _ => false,
+            };
+            if of_room {
+                list.retain(|l| l.user.as_deref() != Some(user_id));
+            }
+            !list.is_empty()
+        });
+    }
+
+    /// A connection of `user_id` now watches `rooms-changed`; `rooms` are the user's rooms.
+    pub fn watch_rooms(&self, user_id: &str, rooms: Vec<String>) {
+        let mut idx = lock(&self.rooms);
+        let idx = &mut *idx;
+        let w = idx.by_user.entry(user_id.to_owned()).or_default();
+        w.refs += 1;
+        for r in rooms {
+            idx.by_room
+                .entry(r.clone())
+                .or_default()
+                .insert(user_id.to_owned());
+            w.rooms.insert(r);
+        }
+    }
+
+    /// One of `user_id`'s `rooms-changed` watchers went away.
+    pub fn unwatch_rooms(&self, user_id: &str) {
+        let mut idx = lock(&self.rooms);
+        let idx = &mut *idx;
+        let Some(w) = idx.by_user.get_mut(user_id) else {
+            return;
+        };
+        w.refs = w.refs.saturating_sub(1);
+        if w.refs > 0 {
+            return;
+        }
+        if let Some(w) = idx.by_user.remove(user_id) {
+            for r in w.rooms {
+                if let Some(users) = idx.by_room.get_mut(&r) {
+                    users.remove(user_id);
+                    if users.is_empty() {
+                        idx.by_room.remove(&r);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records that a watched user is in a room; `true` when that is news (the room is new to them).
+    pub fn room_joined(&self, user_id: &str, room_id: &str) -> bool {
+        let mut idx = lock(&self.rooms);
+        let idx = &mut *idx;
+        let Some(w) = idx.by_user.get_mut(user_id) else {
+            return false;
+        };
+        if !w.rooms.insert(room_id.to_owned()) {
+            return false;
+        }
+        idx.by_room
+            .entry(room_id.to_owned())
+            .or_default()
+            .insert(user_id.to_owned());
+        true
+    }
+
+    /// Records that a watched user left a room; `true` when they were known to be in it.
+    pub fn room_left(&self, user_id: &str, room_id: &str) -> bool {
+        let mut idx = lock(&self.rooms);
+        let idx = &mut *idx;
+        let Some(w) = idx.by_user.get_mut(user_id) else {
+            return false;
+        };
+        if !w.rooms.remove(room_id) {
+            return false;
+        }
+        if let Some(users) = idx.by_room.get_mut(room_id) {
+            users.remove(user_id);
+            if users.is_empty() {
+                idx.by_room.remove(room_id);
+            }
+        }
+        true
+    }
+
+    /// The watched users who are in a room.
+    pub fn room_watchers(&self, room_id: &str) -> Vec<String> {
+        lock(&self.rooms)
+            .by_room
+            .get(room_id)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Forgets a room (deleted): the watched users who were in it.
+    pub fn room_gone(&self, room_id: &str) -> Vec<String> {
+        let mut idx = lock(&self.rooms);
+        let users = idx.by_room.remove(room_id).unwrap_or_default();
+        for u in &users {
+            if let Some(w) = idx.by_user.get_mut(u) {
+                w.rooms.remove(room_id);
+            }
+        }
+        users.into_iter().collect()
+    }
+}

@@ -1,0 +1,147 @@
+//! DDP methods. Each one parses its parameters, calls the domain function its REST twin calls and
+//! projects the answer with EJSON dates; no business rule lives here.
+
+mod login;
+mod messages;
+mod rooms;
+mod workspace;
+
+use crate::errors::{match_failed, not_logged_in};
+use crate::session::Session;
+use apogee_core::{Error, Result};
+use apogee_users::AuthUser;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// A method's answer: `None` for methods that return nothing.
+pub type Answer = Result<Option<Value>>;
+
+/// Runs a method for a session.
+pub async fn call(s: &mut Session, name: &str, params: &[Value]) -> Answer {
+    let p = Params(params);
+    match name {
+        "login" => login::login(s, p).await,
+        "logout" => login::logout(s).await,
+        "public-settings/get" => workspace::public_settings(s, p),
+        _ => {
+            let actor = actor(s).await?;
+            let s = &*s;
+            match name {
+                "sendMessage" => messages::send(s, &actor, p).await,
+                "updateMessage" => messages::update(s, &actor, p).await,
+                "deleteMessage" => messages::delete(s, &actor, p).await,
+                "getSingleMessage" => messages::get_single(s, &actor, p).await,
+                "loadHistory" => messages::load_history(s, &actor, p).await,
+                "setReaction" => messages::set_reaction(s, &actor, p).await,
+                "readMessages" => rooms::read_messages(s, &actor, p).await,
+                "subscriptions/get" => rooms::subscriptions_get(s, &actor, p).await,
+                "rooms/get" => rooms::rooms_get(s, &actor, p).await,
+                "getRoomRoles" => rooms::room_roles(s, &actor, p).await,
+                "getRoomIdByNameOrId" => rooms::room_id_by_name_or_id(s, &actor, p).await,
+                "getRoomNameById" => rooms::room_name_by_id(s, &actor, p).await,
+                "canAccessRoom" => rooms::can_access_room(s, &actor, p).await,
+                "joinRoom" => rooms::join_room(s, &actor, p).await,
+                "leaveRoom" => rooms::leave_room(s, &actor, p).await,
+                "createDirectMessage" => rooms::create_direct(s, &actor, p).await,
+                "stream-notify-room" => rooms::notify_room(s, &actor, p).await,
+                "permissions/get" => workspace::permissions(s, p).await,
+                "spotlight" => workspace::spotlight(s, &actor, p).await,
+                "UserPresence:online" | "UserPresence:away" => Ok(None),
+                _ => Err(Error::NotFound(format!("Method '{name}' not found"))),
+            }
+        }
+    }
+}
+
+/// The logged-in caller, re-checked against the token store (cached, so this is cheap): a token
+/// removed elsewhere ends the connection's login.
+async fn actor(s: &mut Session) -> Result<Arc<AuthUser>> {
+    let Some(login) = s.login.clone() else {
+        return Err(not_logged_in());
+    };
+    match s
+        .rt
+        .users()
+        .authenticate(login.auth.id(), &login.token)
+        .await
+    {
+        Ok(auth) => {
+            if let Some(l) = &mut s.login {
+                l.auth = auth.clone();
+            }
+            Ok(auth)
+        }
+        Err(Error::Unauthorized) => {
+            s.drop_subs();
+            s.login = None;
+            Err(not_logged_in())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Serializes a method's answer.
+fn answer(v: impl Serialize) -> Answer {
+    serde_json::to_value(v).map(Some).map_err(Error::internal)
+}
+
+/// Positional parameters with Meteor's `check` semantics: a wrong type is `Match failed`.
+#[derive(Clone, Copy)]
+pub struct Params<'a>(&'a [Value]);
+
+impl<'a> Params<'a> {
+    /// Parameter `i`, absent when missing or null.
+    pub fn opt(self, i: usize) -> Option<&'a Value> {
+        self.0.get(i).filter(|v| !v.is_null())
+    }
+
+    /// A required string.
+    pub fn str(self, i: usize) -> Result<&'a str> {
+        self.opt(i).and_then(Value::as_str).ok_or_else(match_failed)
+    }
+
+    /// An optional string (wrong types fail).
+    pub fn opt_str(self, i: usize) -> Result<Option<&'a str>> {
+        match self.opt(i) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(match_failed()),
+        }
+    }
+
+    /// A required object.
+    pub fn obj(self, i: usize) -> Result<&'a Map<String, Value>> {
+        self.opt(i)
+            .and_then(Value::as_object)
+            .ok_or_else(match_failed)
+    }
+
+    /// An optional boolean (wrong types fail).
+    pub fn opt_bool(self, i: usize) -> Result<Option<bool>> {
+        match self.opt(i) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(match_failed()),
+        }
+    }
+
+    /// Every parameter.
+    pub fn all(self) -> &'a [Value] {
+        self.0
+    }
+}
+
+/// A string field of an object parameter.
+fn field<'a>(o: &'a Map<String, Value>, k: &str) -> Result<Option<&'a str>> {
+    match o.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(match_failed()),
+    }
+}
+
+/// A required string field of an object parameter.
+fn required<'a>(o: &'a Map<String, Value>, k: &str) -> Result<&'a str> {
+    field(o, k)?.ok_or_else(match_failed)
+}

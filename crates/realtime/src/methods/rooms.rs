@@ -1,0 +1,252 @@
+//! Room and subscription methods: `readMessages`, `subscriptions/get`, `rooms/get`,
+//! `getRoomRoles`, `getRoomIdByNameOrId`, `getRoomNameById`, `canAccessRoom`, `joinRoom`,
+//! `leaveRoom`, `createDirectMessage`, and the typing relay `stream-notify-room`.
+
+use super::{Answer, Params, answer};
+use crate::ejson::{Date, parse_date};
+use crate::errors::match_failed;
+use crate::frames;
+use crate::hub::{Key, Stream};
+use crate::project;
+use crate::session::Session;
+use apogee_core::{Error, Result, Timestamp};
+use apogee_rooms::{RoomKind, RoomRef};
+use apogee_storage::Room;
+use apogee_users::{AuthUser, UserSelector};
+use serde_json::{Value, json};
+
+fn by_id(rid: &str) -> RoomRef {
+    RoomRef {
+        id: Some(rid.to_owned()),
+        name: None,
+    }
+}
+
+fn kind_of(room: &Room) -> RoomKind {
+    match room.t.as_str() {
+        "c" => RoomKind::Channel,
+        "d" => RoomKind::Direct,
+        _ => RoomKind::Group,
+    }
+}
+
+/// An optional `{$date}` "updated since" parameter.
+fn since(p: Params<'_>, i: usize) -> Result<Option<Timestamp>> {
+    match p.opt(i) {
+        None => Ok(None),
+        Some(v) => parse_date(v).map(Some).ok_or_else(match_failed),
+    }
+}
+
+/// `readMessages [rid, readThreads?]` → nothing (like `subscriptions.read`).
+pub async fn read_messages(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    s.rt.rooms().mark_read(actor, p.str(0)?).await?;
+    Ok(None)
+}
+
+/// `subscriptions/get [since?]` → `[S]`, or `{update, remove}` with a date.
+pub async fn subscriptions_get(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let since = since(p, 0)?;
+    let rooms = s.rt.rooms();
+    let (subs, removed) = rooms.subscriptions_of(actor.id(), since).await?;
+    let list = rooms.rooms_of(&subs).await?;
+    let update: Vec<_> = subs
+        .iter()
+        .map(|sub| {
+            let room = list.iter().find(|r| r.id == sub.rid);
+            project::subscription(sub, room, &actor.account)
+        })
+        .collect();
+    if since.is_none() {
+        return answer(update);
+    }
+    let now = Date(Timestamp::now().millis());
+    let remove: Vec<_> = removed
+        .into_iter()
+        .map(|id| json!({"_id": id, "_deletedAt": now}))
+        .collect();
+    answer(json!({"update": update, "remove": remove}))
+}
+
+/// `rooms/get [since?]` → `[R]` (the caller's rooms), or `{update, remove}` with a date.
+pub async fn rooms_get(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let since = since(p, 0)?;
+    let (list, removed) = s.rt.rooms().rooms_of_user(actor.id(), since).await?;
+    let last = s.rt.messages().last_messages(&list).await?;
+    let update: Vec<_> = list
+        .iter()
+        .map(|r| {
+            let lm = r
+                .last_message
+                .as_ref()
+                .and_then(|id| last.iter().find(|m| &m.id == id));
+            project::room(r, lm)
+        })
+        .collect();
+    if since.is_none() {
+        return answer(update);
+    }
+    let now = Date(Timestamp::now().millis());
+    let remove: Vec<_> = removed
+        .into_iter()
+        .map(|id| json!({"_id": id, "_deletedAt": now}))
+        .collect();
+    answer(json!({"update": update, "remove": remove}))
+}
+
+/// `getRoomRoles [rid]` → members holding room roles (like `channels.roles`).
+pub async fn room_roles(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let room = s.rt.rooms().any_room(actor, &by_id(rid)).await?;
+    let holders =
+        s.rt.rooms()
+            .roles_in_room(actor, &by_id(&room.id), kind_of(&room))
+            .await?;
+    let list: Vec<Value> = holders
+        .into_iter()
+        .map(|(sub, acc)| {
+            json!({
+                "_id": sub.id,
+                "rid": sub.rid,
+                "u": {"_id": acc.user.id, "username": acc.user.username, "name": acc.user.name},
+                "roles": apogee_rooms::access::room_roles(Some(&sub)),
+            })
+        })
+        .collect();
+    answer(list)
+}
+
+/// A room by id or name and whether the caller may read it.
+async fn lookup(s: &Session, actor: &AuthUser, id_or_name: &str) -> Result<Option<(Room, bool)>> {
+    let Some(room) = s.rt.rooms().by_id_or_name(id_or_name).await? else {
+        return Ok(None);
+    };
+    let ok = s.rt.rooms().can_view(actor, &room).await?;
+    Ok(Some((room, ok)))
+}
+
+/// `getRoomIdByNameOrId [nameOrId]` → the room id.
+pub async fn room_id_by_name_or_id(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    match lookup(s, actor, p.str(0)?).await? {
+        None => Ok(Some(Value::Null)),
+        Some((room, true)) => answer(room.id),
+        Some((_, false)) => Err(Error::meteor("error-not-allowed", "Not allowed")),
+    }
+}
+
+/// `getRoomNameById [rid]` → the room name.
+pub async fn room_name_by_id(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    match s.rt.rooms().by_id(rid).await? {
+        None => Err(Error::meteor("error-not-found", "Not found")),
+        Some(room) if s.rt.rooms().can_view(actor, &room).await? => answer(room.name),
+        Some(_) => Err(Error::meteor("error-not-allowed", "Not allowed")),
+    }
+}
+
+/// `canAccessRoom [rid, userId]` → the room (with `username`) when that user may read it, else
+/// `false`.
+pub async fn can_access_room(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let uid = p.opt_str(1)?.unwrap_or(actor.id());
+    let who = if uid == actor.id() {
+        actor.clone()
+    } else {
+        let account =
+            s.rt.users()
+                .find(&UserSelector::Id(uid.to_owned()))
+                .await?
+                .ok_or_else(|| Error::meteor("error-invalid-user", "Invalid user"))?;
+        AuthUser {
+            account,
+            token_hash: String::new(),
+        }
+    };
+    let room =
+        s.rt.rooms()
+            .by_id(rid)
+            .await?
+            .ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))?;
+    if !s.rt.rooms().can_view(&who, &room).await? {
+        return Ok(Some(Value::Bool(false)));
+    }
+    let mut doc = serde_json::to_value(project::room(&room, None)).map_err(Error::internal)?;
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("username".into(), json!(who.account.user.username));
+    }
+    Ok(Some(doc))
+}
+
+/// `joinRoom [rid, joinCode?]` → `true` (like `channels.join`).
+pub async fn join_room(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let code = p.opt_str(1)?;
+    s.rt.rooms().join(actor, &by_id(rid), code).await?;
+    Ok(Some(Value::Bool(true)))
+}
+
+/// `leaveRoom [rid]` → nothing (like `rooms.leave`).
+pub async fn leave_room(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let room = s.rt.rooms().any_room(actor, &by_id(rid)).await?;
+    s.rt.rooms()
+        .leave(actor, &by_id(&room.id), kind_of(&room))
+        .await?;
+    Ok(None)
+}
+
+/// `createDirectMessage [...usernames]` → `{_id, rid, t, usernames, inserted}` (like `im.create`).
+pub async fn create_direct(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let usernames: Vec<String> = p
+        .all()
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned).ok_or_else(match_failed))
+        .collect::<Result<_>>()?;
+    let (room, inserted) = s.rt.rooms().create_direct(actor, &usernames).await?;
+    let names: Vec<String> = room
+        .usernames
+        .as_deref()
+        .and_then(|u| serde_json::from_str(u).ok())
+        .unwrap_or_default();
+    answer(
+        json!({"_id": room.id, "rid": room.id, "t": "d", "usernames": names, "inserted": inserted}),
+    )
+}
+
+/// `stream-notify-room ["<rid>/user-activity", username, activities, extra?]` or the legacy
+/// `["<rid>/typing", username, bool]`: relays typing to the room's other listeners in both forms
+/// (never back to the sender). Other events are accepted silently.
+pub async fn notify_room(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let event = p.str(0)?;
+    let Some((rid, kind)) = event.rsplit_once('/') else {
+        return Err(Error::meteor("error-not-allowed", "Not allowed"));
+    };
+    let typing = match kind {
+        "user-activity" => match p.opt(2) {
+            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some("user-typing")),
+            None => false,
+            Some(_) => return Err(match_failed()),
+        },
+        "typing" => p.opt_bool(2)?.unwrap_or(false),
+        _ => return Ok(None),
+    };
+    let username = p.str(1)?;
+    s.rt.rooms().check_activity(actor, rid, username).await?;
+    let extra = p.opt(3).cloned().unwrap_or_else(|| json!({}));
+    let activity = if typing {
+        json!(["user-typing"])
+    } else {
+        json!([])
+    };
+    let forms = [
+        ("user-activity", json!([username, activity, extra])),
+        ("typing", json!([username, typing])),
+    ];
+    for (name, args) in forms {
+        let name = format!("{rid}/{name}");
+        let f = frames::stream_event(Stream::NotifyRoom.name(), &name, &args.to_string());
+        s.rt.hub()
+            .deliver(&Key::new(Stream::NotifyRoom, &name), &f, Some(s.conn.id));
+    }
+    Ok(None)
+}

@@ -10,6 +10,7 @@ mod posting;
 mod realtime;
 mod roles;
 mod rooms;
+mod semantics;
 mod settings;
 mod users;
 mod wire;

@@ -22,7 +22,7 @@ use serde_json::Value;
 pub struct ThreadMessagesChanges {
     /// Replies changed since `updatedSince`.
     pub update: Vec<MessageJson>,
-    /// Replies removed since then (not tracked per thread: always empty).
+    /// Messages deleted since then, as they were.
     pub remove: Vec<MessageJson>,
 }
 
@@ -73,6 +73,16 @@ pub struct ReadReceiptsResponse {
     pub receipts: Vec<Value>,
     /// Always `true`.
     pub success: bool,
+}
+
+/// `chat.reportMessage` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct ReportMessageBody {
+    /// The message to report.
+    pub message_id: Option<String>,
+    /// Why it is reported.
+    pub description: Option<String>,
 }
 
 /// The extra chat operations.
@@ -172,15 +182,15 @@ impl ChatExtrasApi {
     ) -> ApiResult<SyncThreadMessagesResponse> {
         let tmid = crate::params::required_str(tmid.0, "tmid")?;
         let since = updated_since(since.0)?;
-        let msgs = self
+        let (update, remove) = self
             .state
             .messages
             .sync_thread(&auth.0, &tmid, since)
             .await?;
         Ok(Json(SyncThreadMessagesResponse {
             messages: ThreadMessagesChanges {
-                update: msgs.iter().map(project::message).collect(),
-                remove: Vec::new(),
+                update: update.iter().map(project::message).collect(),
+                remove: remove.iter().map(project::message).collect(),
             },
             success: true,
         }))
@@ -200,15 +210,15 @@ impl ChatExtrasApi {
     ) -> ApiResult<SyncThreadsListResponse> {
         let rid = crate::params::required_str(rid.0, "rid")?;
         let since = updated_since(since.0)?;
-        let msgs = self
+        let (update, remove) = self
             .state
             .messages
             .sync_threads(&auth.0, &rid, since)
             .await?;
         Ok(Json(SyncThreadsListResponse {
             threads: ThreadMessagesChanges {
-                update: msgs.iter().map(project::message).collect(),
-                remove: Vec::new(),
+                update: update.iter().map(project::message).collect(),
+                remove: remove.iter().map(project::message).collect(),
             },
             success: true,
         }))
@@ -247,6 +257,38 @@ impl ChatExtrasApi {
         self.state
             .rooms
             .ignore_user(&auth.0, &rid, &uid, ignore)
+            .await?;
+        Ok(Json(OkBody::ok()))
+    }
+
+    /// chat.reportMessage: reports a message the caller can read to the moderators, with a
+    /// description.
+    #[oai(
+        path = "/chat.reportMessage",
+        method = "post",
+        operation_id = "chat.reportMessage"
+    )]
+    async fn report_message(&self, auth: Auth, body: Json<ReportMessageBody>) -> ApiResult<OkBody> {
+        let b = body.0;
+        let message_id = b
+            .message_id
+            .ok_or_else(|| Error::missing_param("messageId"))?;
+        let description = b
+            .description
+            .ok_or_else(|| Error::missing_param("description"))?;
+        if message_id.is_empty() {
+            return Err(
+                Error::Failure("The required \"messageId\" param is missing.".into()).into(),
+            );
+        }
+        if description.is_empty() {
+            return Err(
+                Error::Failure("The required \"description\" param is missing.".into()).into(),
+            );
+        }
+        self.state
+            .messages
+            .report(&auth.0, &message_id, &description)
             .await?;
         Ok(Json(OkBody::ok()))
     }

@@ -174,6 +174,7 @@ pub fn room(r: &apogee_storage::Room) -> apogee_protocol::room::RoomJson {
         encrypted: r.encrypted,
         join_code_required: r.join_code_hash.is_some(),
         muted: json_list(Some(&r.muted)).unwrap_or_default(),
+        unmuted: json_list(Some(&r.unmuted)).filter(|l| !l.is_empty()),
         custom_fields: r
             .custom_fields
             .as_deref()
@@ -194,6 +195,11 @@ pub fn subscription(
     use apogee_protocol::room::{SubscriptionJson, UserRef};
     let list = |v: &str| serde_json::from_str::<Vec<String>>(v).unwrap_or_default();
     let unread = room.map_or(0, |r| (r.seq - s.read_seq).max(0));
+    // `@all`/`@here` since the member's mark, as Rocket.Chat's per-member counter would say.
+    let group_mentions =
+        s.group_mentions + room.map_or(0, |r| (r.group_mentions - s.group_mark).max(0));
+    let tunread = list(&s.tunread);
+    let some = |v: Vec<String>| Some(v).filter(|l| !l.is_empty());
     let updated = room
         .and_then(|r| r.last_message_at)
         .map_or(s.updated_at, |lm| lm.max(s.updated_at));
@@ -213,14 +219,20 @@ pub fn subscription(
         lr: s.lr.map(iso),
         updated_at: iso(updated),
         open: s.open,
-        alert: unread > 0 || s.user_mentions > 0,
+        alert: s.alert
+            || unread > 0
+            || s.user_mentions > 0
+            || group_mentions > 0
+            || !tunread.is_empty(),
         unread,
         user_mentions: s.user_mentions,
-        group_mentions: s.group_mentions,
+        group_mentions,
         roles: list(&s.roles),
         f: s.favorite,
         archived: s.archived,
-        tunread: list(&s.tunread),
+        tunread,
+        tunread_user: some(list(&s.tunread_user)),
+        tunread_group: some(list(&s.tunread_group)),
         ignored: Some(list(&s.ignored)).filter(|l| !l.is_empty()),
         prid: room.and_then(|r| r.prid.clone()),
     }

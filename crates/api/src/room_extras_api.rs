@@ -411,6 +411,33 @@ impl RoomExtrasApi {
         }))
     }
 
+    /// groups.online: the private group's members who are online. As in Rocket.Chat, the group is
+    /// named only by the JSON `query` parameter (`query={"_id":"..."}` or `{"name":"..."}`).
+    #[oai(
+        path = "/groups.online",
+        method = "get",
+        operation_id = "groups.online",
+        tag = "ApiTags::Groups"
+    )]
+    async fn groups_online(
+        &self,
+        auth: Auth,
+        query: Query<Option<String>>,
+    ) -> ApiResult<OnlineResponse> {
+        let online = self
+            .state
+            .rooms
+            .group_online(&auth.0, query.0.as_deref())
+            .await?
+            .into_iter()
+            .map(|(id, username)| OnlineUser { id, username })
+            .collect();
+        Ok(Json(OnlineResponse {
+            online,
+            success: true,
+        }))
+    }
+
     /// channels.files: a channel's uploaded files (none yet: uploads are not supported).
     #[oai(
         path = "/channels.files",

@@ -1544,15 +1544,12 @@ impl SubscriptionsApi {
         body: Json<UnreadBody>,
     ) -> ApiResult<apogee_protocol::OkBody> {
         let b = body.0;
-        let (rid, seq) = match (b.room_id, b.first_unread_message) {
-            (_, Some(m)) => {
-                let msg = self.state.messages.get(&auth.0, &m.id).await?;
-                (msg.rid.clone(), Some(msg.seq))
-            }
-            (Some(rid), None) if !rid.is_empty() => (rid, None),
-            _ => return Err(Error::missing_param("roomId").into()),
-        };
-        self.state.rooms.mark_unread(&auth.0, &rid, seq).await?;
+        // Rocket.Chat takes `roomId` first when both are given.
+        match (b.room_id.filter(|r| !r.is_empty()), b.first_unread_message) {
+            (Some(rid), _) => self.state.rooms.mark_room_unread(&auth.0, &rid).await?,
+            (None, Some(m)) => self.state.rooms.mark_unread_from(&auth.0, &m.id).await?,
+            (None, None) => return Err(Error::missing_param("roomId").into()),
+        }
         Ok(Json(apogee_protocol::OkBody::ok()))
     }
 

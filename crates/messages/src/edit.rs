@@ -78,6 +78,9 @@ impl Messages {
             ));
         }
         let now = Timestamp::now();
+        if settings.bool("Message_KeepHistory") {
+            self.keep_old_version(&m, actor, now.millis()).await?;
+        }
         let (mentions, channels) = parse::references(self.db(), text).await?;
         let mut data: Map<String, Value> = serde_json::from_str(&m.data).unwrap_or_default();
         data.insert("mentions".into(), Value::Array(mentions));
@@ -99,6 +102,25 @@ impl Messages {
             },
         ));
         Ok(m)
+    }
+
+    /// With `Message_KeepHistory` on, an edit first stores the message as it was, as Rocket.Chat's
+    /// `cloneAndSaveAsHistory` does: a hidden copy with a new id, `parent` = the message's id, and
+    /// `editedAt`/`editedBy` of this edit. Hidden copies appear in no list, search or sync answer.
+    async fn keep_old_version(&self, m: &Message, editor: &AuthUser, now: i64) -> Result<()> {
+        let mut copy = m.clone();
+        let mut data: Map<String, Value> = serde_json::from_str(&m.data).unwrap_or_default();
+        data.insert("parent".into(), json!(m.id));
+        data.insert("editedAt".into(), json!(now));
+        data.insert(
+            "editedBy".into(),
+            json!({"_id": editor.id(), "username": editor.account.user.username}),
+        );
+        copy.id = apogee_core::random_id();
+        copy.data = Value::Object(data).to_string();
+        copy.updated_at = now;
+        repo::message_marks::insert_copy(self.db(), copy).await?;
+        Ok(())
     }
 
     /// `chat.delete`: removes a message (hidden instead when `Message_KeepHistory` is on).

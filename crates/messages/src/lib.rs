@@ -8,6 +8,8 @@ mod lists;
 mod lookup;
 mod marks;
 mod parse;
+mod report;
+mod thread_sync;
 mod threads;
 
 pub use clean::CleanHistory;

@@ -135,34 +135,28 @@ impl Messages {
         Ok((page, total))
     }
 
-    /// `chat.syncThreadMessages`: a thread's replies changed since a time. Deleted replies are
-    /// not reported (deletions are recorded per room, not per thread).
+    /// `chat.syncThreadMessages`: a thread's replies changed since a time, and those deleted
+    /// since then (as they were).
     pub async fn sync_thread(
         &self,
         actor: &AuthUser,
         tmid: &str,
         since: Timestamp,
-    ) -> Result<Vec<Message>> {
-        threads_enabled(self)?;
-        let root = repo::messages::by_id(self.db(), tmid)
-            .await?
-            .ok_or_else(|| Error::meteor("error-invalid-message", "Invalid Message"))?;
-        let room = repo::rooms::by_id(self.db(), &root.rid).await?;
-        match room {
-            Some(r) if self.rooms().can_view(actor, &r).await? => {}
-            _ => return Err(Error::meteor("error-not-allowed", "Not Allowed")),
-        }
-        repo::messages::thread_changed_since(self.db(), tmid, since.millis()).await
+    ) -> Result<(Vec<Message>, Vec<Message>)> {
+        self.thread_root(actor, tmid).await?;
+        let update = repo::messages::thread_changed_since(self.db(), tmid, since.millis()).await?;
+        let remove = self.thread_removed_since(tmid, since).await?;
+        Ok((update, remove))
     }
 
-    /// `chat.syncThreadsList`: a room's thread roots changed since a time, and the ids of
-    /// messages deleted since then among them.
+    /// `chat.syncThreadsList`: a room's thread roots changed since a time, and the thread roots
+    /// deleted since then (as they were).
     pub async fn sync_threads(
         &self,
         actor: &AuthUser,
         rid: &str,
         since: Timestamp,
-    ) -> Result<Vec<Message>> {
+    ) -> Result<(Vec<Message>, Vec<Message>)> {
         threads_enabled(self)?;
         let room = repo::rooms::by_id(self.db(), rid).await?;
         match room {
@@ -170,11 +164,13 @@ impl Messages {
             _ => return Err(Error::meteor("error-not-allowed", "Not Allowed")),
         }
         let ids = repo::messages::thread_roots(self.db(), rid).await?;
-        Ok(repo::messages::by_ids(self.db(), &ids)
+        let update = repo::messages::by_ids(self.db(), &ids)
             .await?
             .into_iter()
             .filter(|m| !m.hidden && m.updated_at > since.millis())
-            .collect())
+            .collect();
+        let remove = self.thread_roots_removed_since(rid, since).await?;
+        Ok((update, remove))
     }
 
     /// `dm.messages` / `dm.messages.others`: a page of a room's messages (newest first unless

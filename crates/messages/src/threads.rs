@@ -6,9 +6,61 @@ use apogee_storage::{Message, repo};
 use apogee_users::AuthUser;
 use serde_json::{Map, Value, json};
 
+/// The strings of a JSON array (none when absent).
+fn string_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Who a message mentions, as Rocket.Chat's `getMentions` reads it.
+struct Mentions {
+    /// Users mentioned by name, the sender left out.
+    user_ids: Vec<String>,
+    /// `@all` or `@here`.
+    group: bool,
+}
+
+impl Mentions {
+    fn of(m: &Message) -> Self {
+        let data: Value = serde_json::from_str(&m.data).unwrap_or(Value::Null);
+        let list = data
+            .get("mentions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let id = |x: &Value| x.get("_id").and_then(Value::as_str).map(str::to_owned);
+        let group = list
+            .iter()
+            .any(|x| matches!(id(x).as_deref(), Some("all" | "here")));
+        let mut user_ids: Vec<String> = Vec::new();
+        for x in &list {
+            let typ = x.get("type").and_then(Value::as_str);
+            if let Some(uid) = id(x)
+                && matches!(typ, None | Some("user"))
+                && uid != m.u_id
+                && uid != "all"
+                && uid != "here"
+                && !user_ids.contains(&uid)
+            {
+                user_ids.push(uid);
+            }
+        }
+        Self { user_ids, group }
+    }
+}
+
 impl Messages {
-    /// After a reply: the root's `tcount`, `tlm` and `replies` (its followers), and the followers'
-    /// unread-thread marks. Only the followers' subscriptions are written.
+    /// After a reply, as Rocket.Chat's thread `reply`: the root's `tcount`, `tlm` and `replies`
+    /// (followers, now with the author and the members the reply mentions), and the unread-thread
+    /// marks of the other followers (`tunread`, plus `tunreadGroup` when it mentions `@all`/`@here`)
+    /// and of the mentioned members (`tunread` and `tunreadUser`). Only those subscriptions are
+    /// written.
     pub(crate) async fn note_reply(&self, reply: &Message) -> Result<()> {
         let Some(tmid) = &reply.tmid else {
             return Ok(());
@@ -16,23 +68,25 @@ impl Messages {
         let Some(mut root) = repo::messages::by_id(self.db(), tmid).await? else {
             return Ok(());
         };
+        let mentions = Mentions::of(reply);
         let mut data: Map<String, Value> = serde_json::from_str(&root.data).unwrap_or_default();
         let tcount = data.get("tcount").and_then(Value::as_i64).unwrap_or(0) + 1;
-        let mut replies: Vec<String> = data
-            .get("replies")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !replies.contains(&root.u_id) {
-            replies.insert(0, root.u_id.clone());
+        let mut replies = string_list(data.get("replies"));
+        if replies.is_empty() {
+            replies.push(root.u_id.clone());
         }
         if !replies.contains(&reply.u_id) {
             replies.push(reply.u_id.clone());
+        }
+        // Mentioned members follow the thread from now on.
+        let mut mentioned = Vec::new();
+        for uid in &mentions.user_ids {
+            if let Some(sub) = self.rooms().subscription(uid, &root.rid).await? {
+                if !replies.contains(uid) {
+                    replies.push(uid.clone());
+                }
+                mentioned.push(sub);
+            }
         }
         data.insert("tcount".into(), json!(tcount));
         data.insert("tlm".into(), json!(reply.ts));
@@ -40,17 +94,19 @@ impl Messages {
         root.data = Value::Object(data).to_string();
         root.updated_at = reply.ts;
         let root = repo::messages::update(self.db(), root).await?;
-        for follower in replies.iter().filter(|f| **f != reply.u_id) {
-            if let Some(mut sub) = self.rooms().subscription(follower, &root.rid).await? {
-                let mut tunread: Vec<String> =
-                    serde_json::from_str(&sub.tunread).unwrap_or_default();
-                if !tunread.contains(&root.id) {
-                    tunread.push(root.id.clone());
-                    sub.tunread = json!(tunread).to_string();
-                    sub.updated_at = Timestamp::now().millis();
-                    repo::subscriptions::update(self.db(), sub).await?;
-                }
+        let now = Timestamp::now().millis();
+        for follower in replies
+            .iter()
+            .filter(|f| **f != reply.u_id && !mentions.user_ids.contains(f))
+        {
+            if let Some(sub) = self.rooms().subscription(follower, &root.rid).await? {
+                self.mark_thread_unread(sub, &root.id, false, mentions.group, now)
+                    .await?;
             }
+        }
+        for sub in mentioned {
+            self.mark_thread_unread(sub, &root.id, true, false, now)
+                .await?;
         }
         self.rooms().bus().publish(Event::new(
             Topic::Room(root.rid.clone()),
@@ -62,21 +118,70 @@ impl Messages {
         Ok(())
     }
 
-    /// Direct mentions raise the mentioned members' `userMentions` (only their subscriptions are
-    /// written; `@all`/`@here` do not write every member's, unlike Rocket.Chat).
+    /// Adds a thread to a member's unread threads (and to those with a direct or a group mention).
+    async fn mark_thread_unread(
+        &self,
+        mut sub: apogee_storage::Subscription,
+        tmid: &str,
+        user_mention: bool,
+        group_mention: bool,
+        now: i64,
+    ) -> Result<()> {
+        let add = |list: &str| -> Option<String> {
+            let mut ids: Vec<String> = serde_json::from_str(list).unwrap_or_default();
+            if ids.iter().any(|i| i == tmid) {
+                return None;
+            }
+            ids.push(tmid.to_owned());
+            Some(json!(ids).to_string())
+        };
+        let mut changed = false;
+        if let Some(l) = add(&sub.tunread) {
+            sub.tunread = l;
+            changed = true;
+        }
+        if user_mention && let Some(l) = add(&sub.tunread_user) {
+            sub.tunread_user = l;
+            changed = true;
+        }
+        if group_mention && let Some(l) = add(&sub.tunread_group) {
+            sub.tunread_group = l;
+            changed = true;
+        }
+        if !changed {
+            return Ok(());
+        }
+        sub.updated_at = now;
+        let (uid, rid) = (sub.user_id.clone(), sub.rid.clone());
+        repo::subscriptions::update(self.db(), sub).await?;
+        self.rooms().bus().publish(Event::new(
+            Topic::User(uid.clone()),
+            EventKind::SubscriptionChanged {
+                user_id: uid,
+                room_id: rid,
+            },
+        ));
+        Ok(())
+    }
+
+    /// Mentions raise counters as Rocket.Chat's `notifyUsersOnMessage` does, for messages outside
+    /// threads (thread replies mark threads instead, see [`Messages::note_reply`]): members
+    /// mentioned by name get `userMentions` + 1; otherwise `@all`/`@here` is a group mention for
+    /// every other member. Only the mentioned members' subscriptions are written; a group mention
+    /// writes the room's count and the sender's mark, and each member's `groupMentions` derives
+    /// from them (as `unread` derives from the room's sequence).
     pub(crate) async fn count_mentions(&self, m: &Message) -> Result<()> {
-        let data: Value = serde_json::from_str(&m.data).unwrap_or(Value::Null);
-        let ids: Vec<String> = data
-            .get("mentions")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter(|x| x.get("type").and_then(Value::as_str) == Some("user"))
-                    .filter_map(|x| x.get("_id").and_then(Value::as_str).map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for uid in ids.into_iter().filter(|u| *u != m.u_id) {
+        if m.tmid.is_some() {
+            return Ok(());
+        }
+        let mentions = Mentions::of(m);
+        if mentions.user_ids.is_empty() {
+            if mentions.group {
+                repo::message_marks::count_group_mention(self.db(), &m.rid, &m.u_id).await?;
+            }
+            return Ok(());
+        }
+        for uid in mentions.user_ids {
             if let Some(mut sub) = self.rooms().subscription(&uid, &m.rid).await? {
                 sub.user_mentions += 1;
                 sub.open = true;
@@ -102,7 +207,7 @@ impl Messages {
         offset: u64,
         count: Option<u64>,
     ) -> Result<(Vec<Message>, u64)> {
-        self.get(actor, tmid).await?;
+        self.thread_root(actor, tmid).await?;
         repo::messages::thread(self.db(), tmid, offset, count).await
     }
 
@@ -185,6 +290,10 @@ impl Messages {
         root.data = Value::Object(data).to_string();
         root.updated_at = Timestamp::now().millis();
         let root = repo::messages::update(self.db(), root).await?;
+        if !follow {
+            self.clear_thread_unread(actor.id(), &root.rid, &root.id)
+                .await?;
+        }
         self.rooms().bus().publish(Event::new(
             Topic::Room(root.rid.clone()),
             EventKind::MessageChanged {

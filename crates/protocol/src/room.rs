@@ -77,6 +77,9 @@ pub struct RoomJson {
     pub join_code_required: bool,
     /// Muted usernames.
     pub muted: Vec<String>,
+    /// Usernames allowed to post although the room is read-only (absent when none).
+    #[oai(skip_serializing_if_is_none)]
+    pub unmuted: Option<Vec<String>>,
     /// Custom fields.
     pub custom_fields: Value,
     /// Member usernames (direct messages).
@@ -136,6 +139,12 @@ pub struct SubscriptionJson {
     pub archived: bool,
     /// Threads with unread replies.
     pub tunread: Vec<String>,
+    /// Unread threads that mention the member by name (absent when none).
+    #[oai(skip_serializing_if_is_none)]
+    pub tunread_user: Option<Vec<String>>,
+    /// Unread threads with an `@all`/`@here` mention (absent when none).
+    #[oai(skip_serializing_if_is_none)]
+    pub tunread_group: Option<Vec<String>>,
     /// Users whose messages the member ignores (absent when none).
     #[oai(skip_serializing_if_is_none)]
     pub ignored: Option<Vec<String>>,

@@ -25,6 +25,15 @@ impl Rooms {
         self.users.roles_have(&roles, permission).await
     }
 
+    /// Whether the caller may post although the room is read-only: `post-readonly` in the room,
+    /// or, as Rocket.Chat allows, being on the room's `unmuted` list (`rooms.unmuteUser` in a
+    /// read-only room puts a member there).
+    pub async fn may_post_read_only(&self, actor: &AuthUser, room: &Room) -> Result<bool> {
+        let unmuted: Vec<String> = serde_json::from_str(&room.unmuted).unwrap_or_default();
+        Ok(unmuted.contains(&actor.account.user.username)
+            || self.can_in_room(actor, room, "post-readonly").await?)
+    }
+
     /// Fails with 403 unless the caller holds the permission in the room.
     pub async fn require_in_room(
         &self,

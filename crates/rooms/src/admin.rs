@@ -66,6 +66,55 @@ impl Rooms {
         if !self.can_view(actor, &room).await? {
             return Err(Error::meteor("error-not-allowed", "Not Allowed"));
         }
+        self.online_members(actor, &room).await
+    }
+
+    /// `groups.online`: the members of a private group who are online, the group named by a JSON
+    /// `query` as Rocket.Chat reads it (`_id`, `name` or `fname` keys). A query that is not JSON is
+    /// `error-invalid-query`; none or `{}` is "Invalid query"; no such group "Group does not exists".
+    pub async fn group_online(
+        &self,
+        actor: &AuthUser,
+        query: Option<&str>,
+    ) -> Result<Vec<(String, String)>> {
+        let q: serde_json::Map<String, serde_json::Value> = match query {
+            None | Some("") => serde_json::Map::new(),
+            Some(q) => serde_json::from_str(q).map_err(|_| {
+                Error::meteor(
+                    "error-invalid-query",
+                    format!("Invalid query parameter provided: \"{q}\""),
+                )
+            })?,
+        };
+        if q.is_empty() {
+            return Err(Error::Failure("Invalid query".into()));
+        }
+        let not_found = || Error::Failure("Group does not exists".into());
+        let text = |k: &str| q.get(k).and_then(serde_json::Value::as_str);
+        let mut room = match (text("_id"), text("name")) {
+            (Some(id), _) => repo::rooms::by_id(self.db(), id).await?,
+            (None, Some(name)) => repo::rooms::by_name(self.db(), name).await?,
+            (None, None) => None,
+        };
+        // Every key of the query must match, as in a MongoDB filter.
+        room = room.filter(|r| {
+            q.iter().all(|(k, v)| match k.as_str() {
+                "_id" => v.as_str() == Some(r.id.as_str()),
+                "name" => v.as_str() == r.name.as_deref(),
+                "fname" => v.as_str() == r.fname.as_deref(),
+                "t" => v.as_str() == Some("p"),
+                _ => false,
+            })
+        });
+        let room = room.filter(|r| r.t == "p").ok_or_else(not_found)?;
+        if !self.can_view(actor, &room).await? {
+            return Err(Error::meteor("error-not-allowed", "Not Allowed"));
+        }
+        self.online_members(actor, &room).await
+    }
+
+    /// `(id, username)` of a room's members who are not offline (the caller counts as online).
+    async fn online_members(&self, actor: &AuthUser, room: &Room) -> Result<Vec<(String, String)>> {
         let (subs, _) = repo::subscriptions::of_room(self.db(), &room.id, &Page::default()).await?;
         let ids: Vec<String> = subs.iter().map(|s| s.user_id.clone()).collect();
         let users = repo::users::by_ids(self.db(), &ids).await?;
@@ -111,7 +160,8 @@ impl Rooms {
     }
 
     /// `rooms.muteUser` / `rooms.unmuteUser`: (un)mutes a member (`mute-user` in the room) and
-    /// posts `user-muted` / `user-unmuted`. Muted members cannot post.
+    /// posts `user-muted` / `user-unmuted`. Muted members cannot post; in a read-only room the
+    /// lists work the other way (see [`Rooms::may_post_read_only`]).
     pub async fn set_muted(
         &self,
         actor: &AuthUser,
@@ -146,17 +196,33 @@ impl Rooms {
             ));
         }
         let username = target.user.username.clone();
-        let mut muted: Vec<String> = serde_json::from_str(&room.muted).unwrap_or_default();
-        let had = muted.contains(&username);
-        if mute && !had {
-            muted.push(username.clone());
-        } else if !mute {
-            muted.retain(|u| *u != username);
+        let list = |v: &str| serde_json::from_str::<Vec<String>>(v).unwrap_or_default();
+        let (mut muted, mut unmuted) = (list(&room.muted), list(&room.unmuted));
+        // As Rocket.Chat: in a read-only room, muting takes a member off `unmuted` (the list of
+        // those who may post anyway) and unmuting puts them on it; elsewhere `muted` is the list.
+        let add = |l: &mut Vec<String>| {
+            if !l.contains(&username) {
+                l.push(username.clone());
+            }
+        };
+        match (mute, room.read_only) {
+            (true, true) => unmuted.retain(|u| *u != username),
+            (true, false) => {
+                add(&mut muted);
+                unmuted.retain(|u| *u != username);
+            }
+            (false, true) => {
+                muted.retain(|u| *u != username);
+                add(&mut unmuted);
+            }
+            (false, false) => muted.retain(|u| *u != username),
         }
-        if had != mute {
-            room.muted = serde_json::to_string(&muted).map_err(Error::internal)?;
-            room.updated_at = Self::now();
-            room = repo::rooms::update(self.db(), room).await?;
+        let to_json = |l: &Vec<String>| serde_json::to_string(l).map_err(Error::internal);
+        let (muted, unmuted) = (to_json(&muted)?, to_json(&unmuted)?);
+        if muted != room.muted || unmuted != room.unmuted {
+            repo::message_marks::set_mutes(self.db(), &room.id, &muted, &unmuted, Self::now())
+                .await?;
+            room = self.reload(&room.id).await?;
         }
         let t = if mute { "user-muted" } else { "user-unmuted" };
         self.system_message(&room, t, &username, &actor.account)

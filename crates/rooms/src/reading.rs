@@ -21,31 +21,72 @@ impl Rooms {
         sub.lr = Some(now);
         sub.user_mentions = 0;
         sub.group_mentions = 0;
+        sub.group_mark = room.group_mentions;
+        sub.alert = false;
         sub.tunread = "[]".into();
+        sub.tunread_user = "[]".into();
+        sub.tunread_group = "[]".into();
         sub.updated_at = now;
         repo::subscriptions::update(self.db(), sub).await?;
         self.subscription_changed(actor.id(), rid);
         Ok(())
     }
 
-    /// Marks a room unread for the caller from a message on (or just its last message).
-    pub async fn mark_unread(
+    /// `subscriptions.unread` with `roomId`, as Rocket.Chat's `unreadMessages`: the caller's
+    /// subscription gets `alert`, `open` and `ls` = the room's last visible message (counters are
+    /// left as they are). A room without messages is `error-no-message-for-unread`; without a
+    /// subscription nothing changes.
+    pub async fn mark_room_unread(&self, actor: &AuthUser, rid: &str) -> Result<()> {
+        let last = repo::messages::history(self.db(), rid, None, None, false, 0, Some(1))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                Error::meteor(
+                    "error-no-message-for-unread",
+                    "There are no messages to mark unread",
+                )
+            })?;
+        if let Some(sub) = self.subscription(actor.id(), rid).await? {
+            self.set_unread_from(actor, sub, last.ts).await?;
+        }
+        Ok(())
+    }
+
+    /// `subscriptions.unread` with `firstUnreadMessage`: as [`Rooms::mark_room_unread`] from that
+    /// message, which must exist and not be the caller's own (`error-action-not-allowed`). Nothing
+    /// changes when the message is not older than the caller's last-seen mark.
+    pub async fn mark_unread_from(&self, actor: &AuthUser, message_id: &str) -> Result<()> {
+        let m = repo::messages::by_id(self.db(), message_id)
+            .await?
+            .filter(|m| m.u_id != actor.id())
+            .ok_or_else(|| Error::meteor("error-action-not-allowed", "Not allowed"))?;
+        let sub = self.subscription(actor.id(), &m.rid).await?;
+        let Some((sub, ls)) = sub.and_then(|s| s.ls.map(|ls| (s, ls))) else {
+            return Err(Error::meteor(
+                "error-subscription-not-found",
+                "Subscription not found",
+            ));
+        };
+        if m.ts >= ls {
+            return Ok(());
+        }
+        self.set_unread_from(actor, sub, m.ts).await
+    }
+
+    async fn set_unread_from(
         &self,
         actor: &AuthUser,
-        rid: &str,
-        from_seq: Option<i64>,
+        mut sub: apogee_storage::Subscription,
+        ts: i64,
     ) -> Result<()> {
-        let room = repo::rooms::by_id(self.db(), rid)
-            .await?
-            .ok_or_else(|| Error::meteor("error-invalid-subscription", "Invalid subscription"))?;
-        let mut sub = self
-            .subscription(actor.id(), rid)
-            .await?
-            .ok_or_else(|| Error::meteor("error-invalid-subscription", "Invalid subscription"))?;
-        sub.read_seq = from_seq.map_or(room.seq - 1, |s| s - 1).max(0);
+        sub.open = true;
+        sub.alert = true;
+        sub.ls = Some(ts);
         sub.updated_at = Self::now();
+        let rid = sub.rid.clone();
         repo::subscriptions::update(self.db(), sub).await?;
-        self.subscription_changed(actor.id(), rid);
+        self.subscription_changed(actor.id(), &rid);
         Ok(())
     }
 }

@@ -129,6 +129,8 @@ impl Users {
                 react_when_read_only: false,
                 join_code_hash: None,
                 muted: "[]".into(),
+                unmuted: "[]".into(),
+                group_mentions: 0,
                 last_message: None,
                 seq: 0,
                 uids: None,

@@ -2,6 +2,8 @@
 
 pub mod login_token;
 pub mod message;
+pub mod message_report;
+pub mod message_trash;
 pub mod permission;
 pub mod role;
 pub mod room;

@@ -33,6 +33,8 @@ pub struct Model {
     pub react_when_read_only: bool,
     pub join_code_hash: Option<String>,
     pub muted: String,
+    pub unmuted: String,
+    pub group_mentions: i64,
     pub last_message: Option<String>,
     pub seq: i64,
     pub uids: Option<String>,

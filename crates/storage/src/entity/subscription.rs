@@ -26,6 +26,10 @@ pub struct Model {
     pub tunread: String,
     pub prefs: String,
     pub ignored: String,
+    pub group_mark: i64,
+    pub alert: bool,
+    pub tunread_user: String,
+    pub tunread_group: String,
     pub ts: i64,
     pub updated_at: i64,
 }

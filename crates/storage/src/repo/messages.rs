@@ -119,6 +119,7 @@ pub async fn remove(db: &Db, m: &Message, keep: bool, now: i64) -> Result<()> {
         .exec(&txn)
         .await
         .map_err(db_err)?;
+    super::message_marks::trash(&txn, m, now).await?;
     trash::Entity::delete_by_id(("messages".to_owned(), m.id.clone()))
         .exec(&txn)
         .await
@@ -430,6 +431,7 @@ pub async fn remove_many(db: &Db, rid: &str, ids: &[String], now: i64) -> Result
             .map_err(db_err)?;
         removed += res.rows_affected;
         for m in rows {
+            super::message_marks::trash(&txn, &m, now).await?;
             let tid = format!("{}/{}", m.rid, m.id);
             trash::Entity::delete_by_id(("messages".to_owned(), tid.clone()))
                 .exec(&txn)

@@ -2,7 +2,9 @@
 //! results; reads use the read pool, writes the (serialized) write connection.
 
 pub mod bulk;
+pub mod message_marks;
 pub mod messages;
+pub mod moderation;
 pub mod roles;
 pub mod rooms;
 pub mod settings;

@@ -648,6 +648,131 @@ mod bodies {
         s.stop().await;
     }
 
+    pub async fn ddp_my_messages_and_room_methods(s: TestServer) {
+        let bot = s.user("botty").await;
+        s.user("carl").await;
+        let mut b = Ddp::user(&s, "botty", "botty-pw").await;
+        let mut c = Ddp::user(&s, "carl", "carl-pw").await;
+        // @rocket.chat/sdk 0.2.9: `__my_messages__` with `true`, so the compat `added` comes first.
+        b.stash.clear();
+        b.send(
+            json!({"msg": "sub", "id": "my", "name": "stream-room-messages",
+                      "params": ["__my_messages__", true]}),
+        )
+        .await;
+        assert_eq!(
+            b.recv().await,
+            json!({"msg": "added", "collection": "stream-room-messages", "id": "id",
+                   "fields": {"eventName": "__my_messages__"}})
+        );
+        assert_eq!(b.recv().await, json!({"msg": "ready", "subs": ["my"]}));
+        c.call(
+            "sendMessage",
+            json!([{"rid": "GENERAL", "msg": "hello bots"}]),
+        )
+        .await;
+        let ev = b
+            .wait_for(stream_event(
+                "stream-room-messages",
+                "__my_messages__".into(),
+            ))
+            .await;
+        assert_eq!(ev["fields"]["args"][0]["msg"], "hello bots");
+        assert_eq!(
+            ev["fields"]["args"][1],
+            json!({"roomParticipant": true, "roomType": "c", "roomName": "general"})
+        );
+        // A room the bot is not in stays silent; a room it is created into does not.
+        let r = c
+            .call("createPrivateGroup", json!(["carls-corner", []]))
+            .await;
+        let corner = r["result"]["rid"].as_str().unwrap().to_owned();
+        assert_eq!(r["result"]["t"], "p", "{r}");
+        c.call("sendMessage", json!([{"rid": corner, "msg": "private"}]))
+            .await;
+        let r = c
+            .call(
+                "createChannel",
+                json!(["bots-welcome", ["botty"], false, {}, {}]),
+            )
+            .await;
+        let welcome = r["result"]["rid"].as_str().unwrap().to_owned();
+        assert_eq!(r["result"]["inserted"], true, "{r}");
+        c.call(
+            "sendMessage",
+            json!([{"rid": welcome, "msg": "welcome botty"}]),
+        )
+        .await;
+        let ev = b
+            .wait_for(|v| {
+                v["fields"]["eventName"] == "__my_messages__"
+                    && v["fields"]["args"][0]["msg"] == "welcome botty"
+            })
+            .await;
+        assert_eq!(ev["fields"]["args"][1]["roomName"], "bots-welcome");
+        let leaked = b
+            .collect(300, |v| v["fields"]["args"][0]["rid"] == corner.as_str())
+            .await;
+        assert!(leaked.is_empty(), "{leaked:?}");
+        // Direct messages: `roomType` `d` and no `roomName`.
+        let r = c.call("createDirectMessage", json!(["botty"])).await;
+        let dm = r["result"]["rid"].as_str().unwrap().to_owned();
+        assert!(dm.contains(&bot.user_id), "{r}");
+        c.call("sendMessage", json!([{"rid": dm, "msg": "psst"}]))
+            .await;
+        let ev = b
+            .wait_for(|v| {
+                v["fields"]["eventName"] == "__my_messages__"
+                    && v["fields"]["args"][0]["msg"] == "psst"
+            })
+            .await;
+        assert_eq!(
+            ev["fields"]["args"][1],
+            json!({"roomParticipant": true, "roomType": "d"})
+        );
+        // Pins, stars, favorites, status.
+        let r = c
+            .call(
+                "sendMessage",
+                json!([{"_id": "pinme", "rid": welcome, "msg": "pin me"}]),
+            )
+            .await;
+        assert!(r.get("error").is_none(), "{r}");
+        let r = c.call("pinMessage", json!([{"_id": "pinme"}])).await;
+        assert_eq!(r["result"]["t"], "message_pinned", "{r}");
+        let r = b
+            .call(
+                "starMessage",
+                json!([{"_id": "pinme", "rid": welcome, "starred": true}]),
+            )
+            .await;
+        assert!(r.get("error").is_none(), "{r}");
+        let r = b.call("toggleFavorite", json!([welcome, true])).await;
+        assert!(r.get("error").is_none(), "{r}");
+        let r = b.call("subscriptions/get", json!([])).await;
+        let sub = r["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["rid"] == welcome.as_str())
+            .cloned()
+            .unwrap();
+        assert_eq!(sub["f"], true);
+        let r = b
+            .call("UserPresence:setDefaultStatus", json!(["busy"]))
+            .await;
+        assert_eq!(r["result"], true, "{r}");
+        let info = s
+            .get(
+                &format!("/api/v1/users.info?userId={}", bot.user_id),
+                Some(&bot),
+            )
+            .await
+            .ok();
+        assert_eq!(info["user"]["status"], "busy");
+        s.stop().await;
+    }
+
     pub async fn ddp_slow_client_is_cut_off(s: TestServer) {
         s.user("fast").await;
         s.user("slow").await;
@@ -712,5 +837,6 @@ db_tests!(
     ddp_typing_is_relayed_not_echoed,
     ddp_private_rooms_and_user_streams,
     ddp_room_and_workspace_methods,
+    ddp_my_messages_and_room_methods,
     ddp_slow_client_is_cut_off,
 );

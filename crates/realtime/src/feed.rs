@@ -7,10 +7,12 @@ use crate::Realtime;
 use crate::frames::{self, Frame};
 use crate::hub::{Key, Stream};
 use crate::project;
+use crate::streams::MY_MESSAGES;
 use apogee_core::event::{EventStream, Received};
 use apogee_core::{Event, EventKind, Result, Topic};
 use apogee_users::UserSelector;
 use serde_json::json;
+use std::collections::HashSet;
 
 /// Runs until the bus closes or the service stops.
 pub async fn run(rt: Realtime, mut events: Box<dyn EventStream>) {
@@ -56,15 +58,41 @@ async fn handle(rt: &Realtime, e: Event) -> Result<()> {
             message_id,
         } => {
             let key = Key::new(Stream::RoomMessages, &room_id);
-            if !hub.has(&key) {
+            let mine = Key::new(Stream::RoomMessages, MY_MESSAGES);
+            let members = if hub.has(&mine) {
+                hub.room_watchers(&room_id)
+            } else {
+                HashSet::new()
+            };
+            let wanted = hub.has(&key);
+            if !wanted && members.is_empty() {
                 return Ok(());
             }
             let Some(m) = rt.messages().visible(&message_id).await? else {
                 return Ok(());
             };
-            let args = json(&[project::message(&m)])?;
-            let f = frames::stream_event(Stream::RoomMessages.name(), &room_id, &args);
-            hub.deliver(&key, &f, None);
+            let doc = project::message(&m);
+            if wanted {
+                let args = json(&[&doc])?;
+                let f = frames::stream_event(Stream::RoomMessages.name(), &room_id, &args);
+                hub.deliver(&key, &f, None);
+            }
+            if !members.is_empty()
+                && let Some(room) = rt.rooms().by_id(&room_id).await?
+            {
+                // `[message, meta]`: bots tell direct messages from rooms by `roomType`.
+                let mut meta = serde_json::Map::new();
+                meta.insert("roomParticipant".into(), json!(true));
+                meta.insert("roomType".into(), json!(room.t));
+                if room.t != "d"
+                    && let Some(name) = &room.name
+                {
+                    meta.insert("roomName".into(), json!(name));
+                }
+                let args = json(&(&doc, meta))?;
+                let f = frames::stream_event(Stream::RoomMessages.name(), MY_MESSAGES, &args);
+                hub.deliver_to_users(&mine, &f, &members);
+            }
         }
         EventKind::MessageDeleted {
             room_id,
@@ -90,7 +118,11 @@ async fn handle(rt: &Realtime, e: Event) -> Result<()> {
             hub.deliver(&Key::new(Stream::NotifyRoom, &name), &f, None);
         }
         EventKind::SubscriptionChanged { user_id, room_id } => {
-            let joined = hub.room_joined(&user_id, &room_id);
+            let joined = hub.room_joined(&user_id, &room_id)
+                && hub.has(&Key::new(
+                    Stream::NotifyUser,
+                    &format!("{user_id}/rooms-changed"),
+                ));
             let subs_key = Key::new(
                 Stream::NotifyUser,
                 &format!("{user_id}/subscriptions-changed"),

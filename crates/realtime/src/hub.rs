@@ -92,7 +92,8 @@ struct Rooms {
     by_room: HashMap<String, HashSet<String>>,
 }
 
-/// The registry; one per server.
+/// The registry; one per server. The room index serves `<uid>/rooms-changed` and
+/// `__my_messages__`: both need "which listening users are in this room" without a query per event.
 #[derive(Default)]
 pub struct Hub {
     listeners: Mutex<HashMap<Key, Vec<Listener>>>,
@@ -158,12 +159,23 @@ impl Hub {
     /// Sends a frame to every listener of a key, except to connection `except` (client-emitted
     /// events are not echoed). Never waits: slow clients are cut off by [`Conn::push`].
     pub fn deliver(&self, key: &Key, frame: &Frame, except: Option<u64>) {
+        self.deliver_if(key, frame, |l| Some(l.conn.id) != except);
+    }
+
+    /// Sends a frame to the listeners of a key whose connection is logged in as one of `users`.
+    pub fn deliver_to_users(&self, key: &Key, frame: &Frame, users: &HashSet<String>) {
+        self.deliver_if(key, frame, |l| {
+            l.user.as_deref().is_some_and(|u| users.contains(u))
+        });
+    }
+
+    fn deliver_if(&self, key: &Key, frame: &Frame, wanted: impl Fn(&Listener) -> bool) {
         let mut map = lock(&self.listeners);
         let Some(list) = map.get_mut(key) else {
             return;
         };
         for l in list.iter_mut() {
-            if Some(l.conn.id) == except {
+            if !wanted(l) {
                 continue;
             }
             match &mut l.pending {
@@ -269,11 +281,11 @@ impl Hub {
     }
 
     /// The watched users who are in a room.
-    pub fn room_watchers(&self, room_id: &str) -> Vec<String> {
+    pub fn room_watchers(&self, room_id: &str) -> HashSet<String> {
         lock(&self.rooms)
             .by_room
             .get(room_id)
-            .map(|s| s.iter().cloned().collect())
+            .cloned()
             .unwrap_or_default()
     }
 

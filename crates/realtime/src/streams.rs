@@ -17,6 +17,9 @@ const QUIET: [&str; 5] = [
     "meteor_autoupdate_clientVersions",
 ];
 
+/// The `stream-room-messages` event name for every room the user is in (@rocket.chat/sdk's bots).
+pub const MY_MESSAGES: &str = "__my_messages__";
+
 /// Handles a `sub`: registers with the hub first, then checks access, then `ready` or `nosub`.
 pub async fn subscribe(s: &mut Session, id: &str, name: &str, params: &[Value]) {
     if QUIET.contains(&name) {
@@ -63,10 +66,12 @@ pub async fn subscribe(s: &mut Session, id: &str, name: &str, params: &[Value]) 
         return s.reply(frames::nosub(id, Some(&sub_not_allowed()))).await;
     }
     let mut watches_rooms = false;
-    if stream == Stream::NotifyUser
-        && event.ends_with("/rooms-changed")
-        && let Some(l) = &s.login
-    {
+    let needs_rooms = match stream {
+        Stream::NotifyUser => event.ends_with("/rooms-changed"),
+        Stream::RoomMessages => event == MY_MESSAGES,
+        _ => false,
+    };
+    if needs_rooms && let Some(l) = &s.login {
         // The index of the user's rooms, read after registering (events meanwhile are held).
         match s.rt.rooms().rooms_of_user(l.auth.id(), None).await {
             Ok((rooms, _)) => {
@@ -111,6 +116,7 @@ async fn allowed(s: &Session, stream: Stream, event: &str) -> apogee_core::Resul
                     Some((rid, rest)) if !rest.is_empty() => rid,
                     _ => return Ok(false),
                 },
+                _ if event == MY_MESSAGES => return Ok(true),
                 _ => event,
             };
             let found =

@@ -104,3 +104,63 @@ pub async fn set_reaction(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answe
     s.rt.messages().react(actor, mid, emoji, should).await?;
     Ok(None)
 }
+
+/// The message id of `[{_id}]` or `[{mid}]` parameters.
+fn message_id<'a>(p: Params<'a>, key: &str) -> apogee_core::Result<&'a str> {
+    required(p.obj(0)?, key)
+}
+
+/// `pinMessage [{_id}]` → the `message_pinned` system message; `unpinMessage [{_id}]` → nothing
+/// (like `chat.pinMessage` / `chat.unPinMessage`).
+pub async fn pin(s: &Session, actor: &AuthUser, p: Params<'_>, pin: bool) -> Answer {
+    let notice =
+        s.rt.messages()
+            .pin(actor, message_id(p, "_id")?, pin)
+            .await?;
+    match notice {
+        Some(m) if pin => answer(project::message(&m)),
+        _ => Ok(None),
+    }
+}
+
+/// `starMessage [{_id, rid, starred}]` → nothing (like `chat.starMessage`).
+pub async fn star(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let o = p.obj(0)?;
+    let starred = match o.get("starred") {
+        Some(Value::Bool(b)) => *b,
+        _ => return Err(match_failed()),
+    };
+    s.rt.messages()
+        .star(actor, required(o, "_id")?, starred)
+        .await?;
+    Ok(None)
+}
+
+/// `followMessage [{mid}]` / `unfollowMessage [{mid}]` → nothing.
+pub async fn follow(s: &Session, actor: &AuthUser, p: Params<'_>, follow: bool) -> Answer {
+    s.rt.messages()
+        .follow(actor, message_id(p, "mid")?, follow)
+        .await?;
+    Ok(None)
+}
+
+/// `loadMissedMessages [rid, since]` → the messages sent after `since`, newest first.
+pub async fn load_missed(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let since = parse_date(p.opt(1).ok_or_else(match_failed)?).ok_or_else(match_failed)?;
+    let room =
+        s.rt.rooms()
+            .any_room(
+                actor,
+                &RoomRef {
+                    id: Some(rid.to_owned()),
+                    name: None,
+                },
+            )
+            .await?;
+    let list =
+        s.rt.messages()
+            .history_of(&room, None, Some(since), false, 0, None)
+            .await?;
+    answer(list.iter().map(project::message).collect::<Vec<_>>())
+}

@@ -9,6 +9,7 @@ mod workspace;
 use crate::errors::{match_failed, not_logged_in};
 use crate::session::Session;
 use apogee_core::{Error, Result};
+use apogee_rooms::RoomKind;
 use apogee_users::AuthUser;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -47,6 +48,19 @@ pub async fn call(s: &mut Session, name: &str, params: &[Value]) -> Answer {
                 "stream-notify-room" => rooms::notify_room(s, &actor, p).await,
                 "permissions/get" => workspace::permissions(s, p).await,
                 "spotlight" => workspace::spotlight(s, &actor, p).await,
+                "pinMessage" => messages::pin(s, &actor, p, true).await,
+                "unpinMessage" => messages::pin(s, &actor, p, false).await,
+                "starMessage" => messages::star(s, &actor, p).await,
+                "followMessage" => messages::follow(s, &actor, p, true).await,
+                "unfollowMessage" => messages::follow(s, &actor, p, false).await,
+                "loadMissedMessages" => messages::load_missed(s, &actor, p).await,
+                "toggleFavorite" => rooms::toggle_favorite(s, &actor, p).await,
+                "hideRoom" => rooms::set_open(s, &actor, p, false).await,
+                "openRoom" => rooms::set_open(s, &actor, p, true).await,
+                "createChannel" => rooms::create(s, &actor, p, RoomKind::Channel).await,
+                "createPrivateGroup" => rooms::create(s, &actor, p, RoomKind::Group).await,
+                "UserPresence:setDefaultStatus" => workspace::default_status(s, &actor, p).await,
+                "setUserStatus" => workspace::user_status(s, &actor, p).await,
                 "UserPresence:online" | "UserPresence:away" => Ok(None),
                 _ => Err(Error::NotFound(format!("Method '{name}' not found"))),
             }

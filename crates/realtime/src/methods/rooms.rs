@@ -250,3 +250,62 @@ pub async fn notify_room(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer
     }
     Ok(None)
 }
+
+/// `toggleFavorite [rid, favorite]` → nothing (like `rooms.favorite`).
+pub async fn toggle_favorite(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let fav = p.opt_bool(1)?.ok_or_else(match_failed)?;
+    s.rt.rooms().set_flag(actor, rid, Some(fav), None).await?;
+    Ok(None)
+}
+
+/// `hideRoom [rid]` / `openRoom [rid]` → the number of subscriptions changed (like
+/// `rooms.hide` / `rooms.open`).
+pub async fn set_open(s: &Session, actor: &AuthUser, p: Params<'_>, open: bool) -> Answer {
+    s.rt.rooms()
+        .set_flag(actor, p.str(0)?, None, Some(open))
+        .await?;
+    Ok(Some(json!(1)))
+}
+
+/// `createChannel` / `createPrivateGroup [name, members, readOnly?, customFields?, extraData?]`
+/// → the room with `rid` (like `channels.create` / `groups.create`).
+pub async fn create(s: &Session, actor: &AuthUser, p: Params<'_>, kind: RoomKind) -> Answer {
+    let name = p.str(0)?.to_owned();
+    let members: Vec<String> = match p.opt(1) {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned).ok_or_else(match_failed))
+            .collect::<Result<_>>()?,
+        Some(_) => return Err(match_failed()),
+    };
+    let extra = p.opt(4).and_then(Value::as_object);
+    let flag = |k: &str| extra.and_then(|e| e.get(k)).and_then(Value::as_bool);
+    let room =
+        s.rt.rooms()
+            .create(
+                actor,
+                kind,
+                apogee_rooms::CreateRoom {
+                    name,
+                    members,
+                    read_only: p.opt_bool(2)?.unwrap_or(false),
+                    custom_fields: p.opt(3).cloned(),
+                    topic: extra
+                        .and_then(|e| e.get("topic"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    broadcast: flag("broadcast").unwrap_or(false),
+                    encrypted: flag("encrypted").unwrap_or(false),
+                    ..apogee_rooms::CreateRoom::default()
+                },
+            )
+            .await?;
+    let mut doc = serde_json::to_value(project::room(&room, None)).map_err(Error::internal)?;
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("rid".into(), json!(room.id));
+        o.insert("inserted".into(), json!(true));
+    }
+    Ok(Some(doc))
+}

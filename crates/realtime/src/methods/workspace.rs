@@ -113,3 +113,19 @@ pub async fn spotlight(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
     }
     answer(json!({"users": users, "rooms": rooms}))
 }
+
+/// `UserPresence:setDefaultStatus [status]` → `true` (like `users.setStatus`).
+pub async fn default_status(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    s.rt.users()
+        .set_status(actor, None, Some(p.str(0)?), None)
+        .await?;
+    Ok(Some(Value::Bool(true)))
+}
+
+/// `setUserStatus [status, statusText]` → nothing (like `users.setStatus`).
+pub async fn user_status(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    s.rt.users()
+        .set_status(actor, None, p.opt_str(0)?, p.opt_str(1)?)
+        .await?;
+    Ok(None)
+}

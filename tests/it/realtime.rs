@@ -583,11 +583,32 @@ mod bodies {
         assert_eq!(ev["fields"]["args"][0], "updated");
         assert_eq!(ev["fields"]["args"][1]["rid"], gid.as_str());
         assert_eq!(ev["fields"]["args"][1]["unread"], 0);
-        // Now a member, the outsider may listen.
+        // Now a member, the outsider may listen...
         assert_eq!(
             o.sub("stream-room-messages", json!([gid, false])).await["msg"],
             "ready"
         );
+        // ...until removed from the room: delivery to them stops.
+        s.post(
+            "/api/v1/groups.kick",
+            Some(&owner),
+            json!({"roomId": gid, "userId": outsider.user_id}),
+        )
+        .await
+        .ok();
+        let r = m
+            .call(
+                "sendMessage",
+                json!([{"rid": gid, "msg": "after the kick"}]),
+            )
+            .await;
+        assert!(r.get("error").is_none(), "{r}");
+        m.wait_for(|v| v["fields"]["args"][0]["msg"] == "after the kick")
+            .await;
+        let leaked = o
+            .collect(300, |v| v["fields"]["args"][0]["msg"] == "after the kick")
+            .await;
+        assert!(leaked.is_empty(), "{leaked:?}");
         s.stop().await;
     }
 

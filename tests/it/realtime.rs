@@ -794,6 +794,59 @@ mod bodies {
         s.stop().await;
     }
 
+    pub async fn ddp_methods_over_rest(s: TestServer) {
+        let u = s.user("remy").await;
+        let frame = |method: &str, params: Value| json!({"message": json!({"msg": "method", "id": "7", "method": method, "params": params}).to_string()});
+        let b = s
+            .post(
+                "/api/v1/method.call/getRoomNameById",
+                Some(&u),
+                frame("getRoomNameById", json!(["GENERAL"])),
+            )
+            .await
+            .ok();
+        let inner: Value = serde_json::from_str(b["message"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            inner,
+            json!({"msg": "result", "id": "7", "result": "general"})
+        );
+        // Method errors travel inside the result, with a 200.
+        let b = s
+            .post(
+                "/api/v1/method.call/noSuchMethod",
+                Some(&u),
+                frame("noSuchMethod", json!([])),
+            )
+            .await
+            .ok();
+        let inner: Value = serde_json::from_str(b["message"].as_str().unwrap()).unwrap();
+        assert_eq!(inner["error"]["error"], 404);
+        // A login is required, except on callAnon (the mobile app logs in through it).
+        let r = s
+            .post(
+                "/api/v1/method.call/getRoomNameById",
+                None,
+                frame("getRoomNameById", json!(["GENERAL"])),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 401);
+        let b = s
+            .post(
+                "/api/v1/method.callAnon/login",
+                None,
+                frame(
+                    "login",
+                    json!([{"user": {"username": "remy"}, "password": "remy-pw"}]),
+                ),
+            )
+            .await
+            .ok();
+        let inner: Value = serde_json::from_str(b["message"].as_str().unwrap()).unwrap();
+        assert_eq!(inner["result"]["id"], u.user_id.as_str(), "{inner}");
+        assert_eq!(inner["result"]["type"], "password");
+        s.stop().await;
+    }
+
     pub async fn ddp_slow_client_is_cut_off(s: TestServer) {
         s.user("fast").await;
         s.user("slow").await;
@@ -859,5 +912,6 @@ db_tests!(
     ddp_private_rooms_and_user_streams,
     ddp_room_and_workspace_methods,
     ddp_my_messages_and_room_methods,
+    ddp_methods_over_rest,
     ddp_slow_client_is_cut_off,
 );

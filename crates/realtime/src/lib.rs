@@ -15,6 +15,7 @@ pub mod frames;
 mod hub;
 mod methods;
 pub mod project;
+mod rest_bridge;
 mod session;
 mod streams;
 mod upgrade;
@@ -104,6 +105,15 @@ impl Realtime {
     pub fn websocket(&self) -> impl Endpoint<Output = poem::Response> + 'static {
         let rt = self.clone();
         poem::endpoint::make(move |req| upgrade::websocket(rt.clone(), req))
+    }
+
+    /// The endpoint of `POST /api/v1/method.call/<method>` (login required) or, with `anonymous`,
+    /// `method.callAnon/<method>`: DDP methods over REST.
+    pub fn method_call(&self, anonymous: bool) -> impl Endpoint<Output = poem::Response> + 'static {
+        let rt = self.clone();
+        poem::post(poem::endpoint::make(move |req| {
+            rest_bridge::call(rt.clone(), req, anonymous)
+        }))
     }
 
     /// The endpoint of `/sockjs/info`.

@@ -123,6 +123,20 @@ async fn write_loop(
 }
 
 impl Session {
+    /// A session without a socket (the REST bridge): already connected, with the caller's login;
+    /// anything it would send besides the method's answer is dropped.
+    pub fn detached(rt: Realtime, ip: String, login: Option<Login>) -> Self {
+        let (conn, _) = Conn::new(rt.next_conn_id(), 1);
+        Self {
+            rt,
+            conn: Arc::new(conn),
+            ip,
+            connected: true,
+            login,
+            subs: HashMap::new(),
+        }
+    }
+
     async fn read_loop(&mut self, mut stream: SplitStream<Socket>) {
         let closed = self.conn.closed();
         let stopped = self.rt.stopped();

@@ -158,6 +158,11 @@ pub async fn start(config: &Config, env: &DeployEnv, signals: bool) -> Result<Ru
         .at("/websocket", realtime.websocket())
         .at("/sockjs/:server/:session/websocket", realtime.websocket())
         .at("/sockjs/info", realtime.sockjs_info())
+        .at("/api/v1/method.call/:method", realtime.method_call(false))
+        .at(
+            "/api/v1/method.callAnon/:method",
+            realtime.method_call(true),
+        )
         .nest("/", apogee_api::routes(state))
         .map_to_response();
     let on_stop = realtime.clone();

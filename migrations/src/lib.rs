@@ -14,6 +14,7 @@ mod m20261129_000001_foundation;
 mod m20261129_000002_rooms;
 mod m20261129_000003_messages;
 mod m20261129_000004_message_search;
+mod m20261129_000005_room_message_version;
 mod m20261129_000006_rc_semantics;
 mod schema;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_rooms::Migration),
             Box::new(m20261129_000003_messages::Migration),
             Box::new(m20261129_000004_message_search::Migration),
+            Box::new(m20261129_000005_room_message_version::Migration),
             Box::new(m20261129_000006_rc_semantics::Migration),
         ]
     }

@@ -6,6 +6,7 @@ mod chat;
 mod contract;
 mod dm;
 mod extras;
+mod history_cache;
 mod posting;
 mod realtime;
 mod roles;

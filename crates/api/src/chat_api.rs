@@ -1,9 +1,10 @@
 //! `chat.*` and room history.
 
 use crate::auth::Auth;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::params::{page, required, required_str};
 use crate::project;
+use crate::raw_json::RawJson;
 use crate::state::AppState;
 use crate::tags::ApiTags;
 use apogee_core::{Error, Timestamp};
@@ -307,7 +308,7 @@ impl ChatApi {
         inclusive: Option<Flag>,
         offset: Option<i64>,
         count: Option<i64>,
-    ) -> ApiResult<HistoryResponse> {
+    ) -> Result<RawJson<HistoryResponse>, ApiError> {
         let date = |v: Option<String>, name: &str| -> Result<Option<Timestamp>, Error> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
@@ -317,24 +318,42 @@ impl ChatApi {
             }
         };
         let page = page(&self.state, offset, count, None)?;
-        let messages = self
+        let (latest, oldest) = (date(latest, "latest")?, date(oldest, "oldest")?);
+        let room = self
             .state
-            .messages
-            .history(
+            .rooms
+            .info(
                 &auth.0,
                 &RoomRef {
                     id: room_id,
                     name: room_name,
                 },
                 kind,
-                date(latest, "latest")?,
-                date(oldest, "oldest")?,
+            )
+            .await?;
+        if latest.is_none() && oldest.is_none() {
+            let cached = self
+                .state
+                .history
+                .newest(&self.state.messages, &room, page.offset, page.count)
+                .await?;
+            if let Some(body) = cached {
+                return Ok(RawJson::from_bytes(body));
+            }
+        }
+        let messages = self
+            .state
+            .messages
+            .history_of(
+                &room,
+                latest,
+                oldest,
                 inclusive.is_some_and(|f| f.0),
                 page.offset,
                 page.count,
             )
             .await?;
-        Ok(Json(HistoryResponse {
+        Ok(RawJson::of(&HistoryResponse {
             messages: messages.iter().map(project::message).collect(),
             success: true,
         }))
@@ -844,7 +863,7 @@ impl ChatApi {
         inclusive: Query<Option<Flag>>,
         offset: Query<Option<i64>>,
         count: Query<Option<i64>>,
-    ) -> ApiResult<HistoryResponse> {
+    ) -> Result<RawJson<HistoryResponse>, ApiError> {
         self.history(
             &auth,
             RoomKind::Channel,
@@ -877,7 +896,7 @@ impl ChatApi {
         inclusive: Query<Option<Flag>>,
         offset: Query<Option<i64>>,
         count: Query<Option<i64>>,
-    ) -> ApiResult<HistoryResponse> {
+    ) -> Result<RawJson<HistoryResponse>, ApiError> {
         self.history(
             &auth,
             RoomKind::Group,

@@ -9,10 +9,12 @@ mod commands_api;
 mod dm_api;
 mod dm_extras_api;
 mod error;
+mod history_cache;
 mod info_api;
 mod misc_api;
 mod params;
 mod project;
+mod raw_json;
 mod roles_api;
 mod room_extras_api;
 mod rooms_api;
@@ -24,6 +26,7 @@ mod wire;
 
 pub use auth::Auth;
 pub use error::{ApiError, ApiResult};
+pub use history_cache::HistoryCache;
 pub use info_api::RC_VERSION;
 pub use state::AppState;
 

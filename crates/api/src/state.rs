@@ -22,4 +22,6 @@ pub struct AppState {
     pub instance: InstanceInfo,
     /// Public base URL (`ROOT_URL`), without trailing slash.
     pub root_url: String,
+    /// Serialized newest pages of rooms' histories.
+    pub history: crate::history_cache::HistoryCache,
 }

@@ -224,7 +224,7 @@ impl Messages {
         if room.archived {
             return Err(Error::meteor("error-room-archived", "Room is archived"));
         }
-        if room.read_only && !self.rooms.can_in_room(actor, room, "post-readonly").await? {
+        if room.read_only && !self.rooms.may_post_read_only(actor, room).await? {
             return Err(Error::meteor(
                 "error-action-not-allowed",
                 "Not allowed to post in a read-only room",

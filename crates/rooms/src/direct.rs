@@ -102,6 +102,7 @@ impl Rooms {
             prid: None,
             team_id: None,
             avatar_etag: None,
+            mver: 0,
         };
         repo::rooms::insert(self.db(), room.clone()).await?;
         for m in &members {

@@ -71,6 +71,7 @@ pub(crate) fn new_room(
         prid: None,
         team_id: None,
         avatar_etag: None,
+        mver: 0,
     }
 }
 

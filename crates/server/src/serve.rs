@@ -94,6 +94,7 @@ pub async fn build_state(config: &Config, env: &DeployEnv, users: Users) -> Resu
             installed_at,
         },
         root_url: config.root_url(),
+        history: apogee_api::HistoryCache::default(),
     })
 }
 

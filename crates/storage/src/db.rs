@@ -1,5 +1,6 @@
 //! Connecting to the database and applying migrations.
 
+use crate::direct::Direct;
 use crate::errors::db_err;
 use crate::group_commit::Poster;
 use apogee_core::{Error, Result};
@@ -54,6 +55,8 @@ pub struct Db {
     backend: Backend,
     accounts_gen: Arc<AtomicU64>,
     poster: Poster,
+    /// Direct access to a SQLite database file (not PostgreSQL, not `:memory:`).
+    direct: Option<Direct>,
 }
 
 impl Db {
@@ -77,6 +80,7 @@ impl Db {
                 writer: conn,
                 backend: Backend::Postgres,
                 accounts_gen: Arc::default(),
+                direct: None,
             });
         }
         if !url.starts_with("sqlite:") {
@@ -125,8 +129,11 @@ impl Db {
                 writer: conn,
                 backend: Backend::Sqlite,
                 accounts_gen: Arc::default(),
+                direct: None,
             });
         }
+        let direct = Direct::new(base.get_filename().to_path_buf());
+        let poster = Poster::start_sqlite(&direct, &opts.sqlite_synchronous)?;
         let reader_pool = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(opts.max_connections.max(1))
@@ -137,10 +144,11 @@ impl Db {
         let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(writer_pool);
         Ok(Self {
             reader: SqlxSqliteConnector::from_sqlx_sqlite_pool(reader_pool),
-            poster: Poster::start(writer.clone()),
+            poster,
             writer,
             backend: Backend::Sqlite,
             accounts_gen: Arc::default(),
+            direct: Some(direct),
         })
     }
 
@@ -187,8 +195,21 @@ impl Db {
         &self.poster
     }
 
-    /// Closes the pools (at shutdown), so SQLite checkpoints its WAL.
+    /// Direct access to the SQLite file, when that is what this is (see `direct`).
+    pub(crate) fn direct(&self) -> Option<&Direct> {
+        self.direct.as_ref()
+    }
+
+    /// Closes the pools (at shutdown). SQLite checkpoints its WAL first: the direct connections
+    /// of other threads may outlive the pools, and only the last connection to close does that.
     pub async fn close(self) {
+        if self.backend == Backend::Sqlite {
+            use sea_orm::ConnectionTrait;
+            let _ = self
+                .writer
+                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await;
+        }
         let _ = self.reader.close().await;
         let _ = self.writer.close().await;
     }

@@ -11,6 +11,7 @@
 //! no one's message is lost because of someone else's.
 
 use crate::Message;
+use crate::direct::{Direct, sqlite_err};
 use crate::entity::{message, room, subscription};
 use crate::errors::db_err;
 use apogee_core::{Error, Result};
@@ -35,19 +36,31 @@ struct Job {
     reply: oneshot::Sender<Result<Message>>,
 }
 
-/// The handle requests use to post through the writer task; cheap to clone.
+/// The handle requests use to post through the writer; cheap to clone.
 #[derive(Clone, Debug)]
 pub(crate) struct Poster {
     tx: mpsc::Sender<Job>,
 }
 
 impl Poster {
-    /// Starts the writer task over `conn` (the serialized writer on SQLite, the pool on
-    /// PostgreSQL). The task ends when every `Poster` is dropped.
+    /// Starts the writer task over `conn` (the pool on PostgreSQL, the serialized writer of an
+    /// in-memory SQLite database). The task ends when every `Poster` is dropped.
     pub(crate) fn start(conn: DatabaseConnection) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(run(conn, rx));
         Self { tx }
+    }
+
+    /// Starts the writer thread of a SQLite database file, on its own connection (see
+    /// `direct`). The thread ends when every `Poster` is dropped.
+    pub(crate) fn start_sqlite(direct: &Direct, synchronous: &str) -> Result<Self> {
+        let conn = direct.open(synchronous)?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        std::thread::Builder::new()
+            .name("apogee-post-writer".into())
+            .spawn(move || run_sqlite(conn, rx))
+            .map_err(Error::internal)?;
+        Ok(Self { tx })
     }
 
     /// Posts a message (see [`crate::repo::messages::post_as_reader`]) and waits for its commit.
@@ -67,21 +80,154 @@ impl Poster {
     }
 }
 
+/// Answers the callers of a committed batch, each with its stored message.
+fn answer(jobs: Vec<Job>, stored: Vec<Message>) {
+    for (job, m) in jobs.into_iter().zip(stored) {
+        let _ = job.reply.send(Ok(m));
+    }
+}
+
+/// Notes a failed batch, whose posts are retried one by one.
+fn batch_failed(e: &Error, posts: usize) {
+    if posts > 1 {
+        tracing::debug!(error = %e, posts, "batch failed; posting one by one");
+    }
+}
+
+/// The SQLite writer thread: takes whatever has queued up (at least one post), commits it,
+/// answers, and goes again; a batch forms while the previous one is being flushed.
+fn run_sqlite(mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = Vec::with_capacity(MAX_BATCH);
+        jobs.push(first);
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        match write_batch_sqlite(&mut conn, &jobs) {
+            Ok(stored) => answer(jobs, stored),
+            Err(e) => {
+                batch_failed(&e, jobs.len());
+                for job in jobs {
+                    let outcome = write_batch_sqlite(&mut conn, std::slice::from_ref(&job))
+                        .map(|mut v| v.remove(0));
+                    let _ = job.reply.send(outcome);
+                }
+            }
+        }
+    }
+}
+
+/// Rooms of a batch in first-seen order, each with the indexes of its posts.
+fn by_room(messages: &[Message]) -> Vec<(String, Vec<usize>)> {
+    let mut rooms: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        match rooms.iter_mut().find(|(rid, _)| *rid == m.rid) {
+            Some((_, idx)) => idx.push(i),
+            None => rooms.push((m.rid.clone(), vec![i])),
+        }
+    }
+    rooms
+}
+
+/// The read mark of each (author, room) of a batch: at the author's last post there.
+fn read_marks<'a>(jobs: &[Job], stored: &'a [Message]) -> HashMap<(&'a str, &'a str), &'a Message> {
+    let mut marks = HashMap::new();
+    for (job, m) in jobs.iter().zip(stored) {
+        if job.mark_read {
+            marks.insert((m.u_id.as_str(), m.rid.as_str()), m);
+        }
+    }
+    marks
+}
+
+/// [`write_batch`] on the SQLite writer thread's own connection: the same statements, run
+/// without a hand-off per statement.
+fn write_batch_sqlite(conn: &mut rusqlite::Connection, jobs: &[Job]) -> Result<Vec<Message>> {
+    use rusqlite::{OptionalExtension, TransactionBehavior, params};
+    let txn = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_err)?;
+    let mut out: Vec<Message> = jobs.iter().map(|j| j.message.clone()).collect();
+    {
+        let mut bump = txn
+            .prepare_cached(
+                "UPDATE rooms SET seq = seq + ?1, msgs = msgs + ?1, last_message_at = ?2, \
+                 last_message = ?3, updated_at = ?4 WHERE id = ?5 RETURNING seq",
+            )
+            .map_err(sqlite_err)?;
+        for (rid, idx) in by_room(&out) {
+            let n = idx.len() as i64;
+            let Some(&last_i) = idx.last() else { continue };
+            let last = &out[last_i];
+            let top: i64 = bump
+                .query_row(params![n, last.ts, last.id, last.updated_at, rid], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(sqlite_err)?
+                .ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))?;
+            for (k, &i) in idx.iter().enumerate() {
+                out[i].seq = top - n + 1 + k as i64;
+            }
+        }
+    }
+    {
+        let mut insert = txn
+            .prepare_cached(
+                "INSERT INTO messages (id, rid, seq, ts, updated_at, u_id, u_username, u_name, \
+                 msg, t, tmid, pinned, hidden, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )
+            .map_err(sqlite_err)?;
+        for m in &out {
+            insert
+                .execute(params![
+                    m.id,
+                    m.rid,
+                    m.seq,
+                    m.ts,
+                    m.updated_at,
+                    m.u_id,
+                    m.u_username,
+                    m.u_name,
+                    m.msg,
+                    m.t,
+                    m.tmid,
+                    m.pinned,
+                    m.hidden,
+                    m.data
+                ])
+                .map_err(sqlite_err)?;
+        }
+    }
+    {
+        let mut mark = txn
+            .prepare_cached(
+                "UPDATE subscriptions SET read_seq = ?1, ls = ?2, lr = ?2, open = 1, \
+                 updated_at = ?2 WHERE user_id = ?3 AND rid = ?4",
+            )
+            .map_err(sqlite_err)?;
+        for ((uid, rid), m) in read_marks(jobs, &out) {
+            mark.execute(params![m.seq, m.ts, uid, rid])
+                .map_err(sqlite_err)?;
+        }
+    }
+    txn.commit().map_err(sqlite_err)?;
+    Ok(out)
+}
+
 /// The writer task: takes whatever has queued up (at least one post), commits it, answers.
 async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs: Vec<Job> = std::mem::take(&mut batch);
         match write_batch(&conn, &jobs).await {
-            Ok(stored) => {
-                for (job, m) in jobs.into_iter().zip(stored) {
-                    let _ = job.reply.send(Ok(m));
-                }
-            }
+            Ok(stored) => answer(jobs, stored),
             Err(e) => {
-                if jobs.len() > 1 {
-                    tracing::debug!(error = %e, posts = jobs.len(), "batch failed; posting one by one");
-                }
+                batch_failed(&e, jobs.len());
                 for job in jobs {
                     let outcome = write_batch(&conn, std::slice::from_ref(&job))
                         .await
@@ -98,19 +244,11 @@ async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
 async fn write_batch(conn: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Message>> {
     let txn = conn.begin().await.map_err(db_err)?;
     let mut out: Vec<Message> = jobs.iter().map(|j| j.message.clone()).collect();
-    // Rooms in first-seen order, each with the indexes of its posts.
-    let mut rooms: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, m) in out.iter().enumerate() {
-        match rooms.iter_mut().find(|(rid, _)| *rid == m.rid) {
-            Some((_, idx)) => idx.push(i),
-            None => rooms.push((m.rid.clone(), vec![i])),
-        }
-    }
-    for (rid, idx) in &rooms {
+    for (rid, idx) in by_room(&out) {
         let n = idx.len() as i64;
         let Some(&last_i) = idx.last() else { continue };
         let last = &out[last_i];
-        let top = bump_room(&txn, rid, n, last.ts, &last.id, last.updated_at).await?;
+        let top = bump_room(&txn, &rid, n, last.ts, &last.id, last.updated_at).await?;
         for (k, &i) in idx.iter().enumerate() {
             out[i].seq = top - n + 1 + k as i64;
         }
@@ -119,14 +257,7 @@ async fn write_batch(conn: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Mess
         .exec(&txn)
         .await
         .map_err(db_err)?;
-    // The author has read what they wrote: one read mark per (author, room), at their last post.
-    let mut marks: HashMap<(&str, &str), &Message> = HashMap::new();
-    for (job, m) in jobs.iter().zip(&out) {
-        if job.mark_read {
-            marks.insert((m.u_id.as_str(), m.rid.as_str()), m);
-        }
-    }
-    for ((uid, rid), m) in marks {
+    for ((uid, rid), m) in read_marks(jobs, &out) {
         subscription::Entity::update_many()
             .col_expr(subscription::Column::ReadSeq, Expr::value(m.seq))
             .col_expr(subscription::Column::Ls, Expr::value(m.ts))

@@ -3,6 +3,7 @@
 //! `postgres://`. Only this crate and `apogee-migrations` touch sea-orm.
 
 mod db;
+mod direct;
 pub mod entity;
 mod errors;
 mod group_commit;

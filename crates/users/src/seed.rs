@@ -138,6 +138,7 @@ impl Users {
                 prid: None,
                 team_id: None,
                 avatar_etag: None,
+                mver: 0,
             },
         )
         .await?;

@@ -42,6 +42,7 @@ pub struct Model {
     pub prid: Option<String>,
     pub team_id: Option<String>,
     pub avatar_etag: Option<String>,
+    pub mver: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,18 @@ pub async fn post_as_reader(db: &Db, m: Message, mark_read: bool) -> Result<Mess
 
 /// The message with this id.
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Message>> {
+    if let Some(d) = db.direct() {
+        use rusqlite::OptionalExtension;
+        return d.read(|c| {
+            c.prepare_cached(concat!(
+                "SELECT ",
+                crate::direct::message_columns!(),
+                " FROM messages WHERE id = ?1"
+            ))?
+            .query_row([id], crate::direct::message)
+            .optional()
+        });
+    }
     message::Entity::find_by_id(id.to_owned())
         .one(db.read())
         .await
@@ -57,6 +69,9 @@ pub async fn history(
     offset: u64,
     count: Option<u64>,
 ) -> Result<Vec<Message>> {
+    if let Some(d) = db.direct() {
+        return history_direct(d, rid, latest, oldest, inclusive, offset, count);
+    }
     let mut q = message::Entity::find()
         .filter(message::Column::Rid.eq(rid))
         .filter(message::Column::Hidden.eq(false));
@@ -81,6 +96,50 @@ pub async fn history(
         .all(db.read())
         .await
         .map_err(db_err)
+}
+
+/// [`history`] on SQLite's direct path: one prepared statement per combination of bounds (an
+/// unused `?2`/`?3` is bound but not read).
+fn history_direct(
+    d: &crate::direct::Direct,
+    rid: &str,
+    latest: Option<i64>,
+    oldest: Option<i64>,
+    inclusive: bool,
+    offset: u64,
+    count: Option<u64>,
+) -> Result<Vec<Message>> {
+    use crate::direct::{message, message_columns};
+    macro_rules! select {
+        ($bounds:expr) => {
+            concat!(
+                "SELECT ",
+                message_columns!(),
+                " FROM messages WHERE rid = ?1 AND hidden = 0",
+                $bounds,
+                " ORDER BY ts DESC, seq DESC LIMIT ?4 OFFSET ?5"
+            )
+        };
+    }
+    let sql = match (latest.is_some(), oldest.is_some(), inclusive) {
+        (false, false, _) => select!(""),
+        (true, false, false) => select!(" AND ts < ?2"),
+        (true, false, true) => select!(" AND ts <= ?2"),
+        (false, true, false) => select!(" AND ts > ?3"),
+        (false, true, true) => select!(" AND ts >= ?3"),
+        (true, true, false) => select!(" AND ts < ?2 AND ts > ?3"),
+        (true, true, true) => select!(" AND ts <= ?2 AND ts >= ?3"),
+    };
+    let limit = i64::try_from(super::limit_of(count)).unwrap_or(i64::MAX);
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    d.read(|c| {
+        c.prepare_cached(sql)?
+            .query_map(
+                rusqlite::params![rid, latest, oldest, limit, offset],
+                message,
+            )?
+            .collect()
+    })
 }
 
 /// Writes every column of a message.

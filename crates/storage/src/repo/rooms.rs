@@ -25,6 +25,18 @@ pub async fn insert_if_missing(db: &Db, r: Room) -> Result<bool> {
 
 /// The room with this id.
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Room>> {
+    if let Some(d) = db.direct() {
+        use rusqlite::OptionalExtension;
+        return d.read(|c| {
+            c.prepare_cached(concat!(
+                "SELECT ",
+                crate::direct::room_columns!(),
+                " FROM rooms WHERE id = ?1"
+            ))?
+            .query_row([id], crate::direct::room)
+            .optional()
+        });
+    }
     room::Entity::find_by_id(id.to_owned())
         .one(db.read())
         .await
@@ -69,14 +81,22 @@ pub async fn insert(db: &Db, r: Room) -> Result<()> {
     Ok(())
 }
 
-/// Writes every column of a room.
+/// Writes a room's descriptive columns (everything but the counters other writers keep: `seq`,
+/// `msgs`, the last message, `usersCount`, `mver`, `group_mentions`) and returns the stored row.
+///
+/// The counters are left out because the caller read the room earlier: writing its copy back
+/// would undo posts and joins committed in between (and hand out a sequence number twice).
 pub async fn update(db: &Db, r: Room) -> Result<Room> {
-    use sea_orm::ActiveModelTrait;
-    r.into_active_model()
-        .reset_all()
-        .update(db.write())
-        .await
-        .map_err(db_err)
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet};
+    let mut am = r.into_active_model().reset_all();
+    am.seq = NotSet;
+    am.msgs = NotSet;
+    am.last_message = NotSet;
+    am.last_message_at = NotSet;
+    am.users_count = NotSet;
+    am.mver = NotSet;
+    am.group_mentions = NotSet;
+    am.update(db.write()).await.map_err(db_err)
 }
 
 /// The room with this name (case-insensitive).

@@ -36,6 +36,18 @@ pub async fn update(db: &Db, s: Subscription) -> Result<Subscription> {
 
 /// A user's subscription to a room.
 pub async fn of_user_in_room(db: &Db, user_id: &str, rid: &str) -> Result<Option<Subscription>> {
+    if let Some(d) = db.direct() {
+        use rusqlite::OptionalExtension;
+        return d.read(|c| {
+            c.prepare_cached(concat!(
+                "SELECT ",
+                crate::direct::subscription_columns!(),
+                " FROM subscriptions WHERE user_id = ?1 AND rid = ?2"
+            ))?
+            .query_row([user_id, rid], crate::direct::subscription)
+            .optional()
+        });
+    }
     subscription::Entity::find()
         .filter(subscription::Column::UserId.eq(user_id))
         .filter(subscription::Column::Rid.eq(rid))
@@ -46,6 +58,21 @@ pub async fn of_user_in_room(db: &Db, user_id: &str, rid: &str) -> Result<Option
 
 /// A user's subscriptions (all, or those changed after `since`), oldest first.
 pub async fn of_user(db: &Db, user_id: &str, since: Option<i64>) -> Result<Vec<Subscription>> {
+    if let Some(d) = db.direct() {
+        use crate::direct::{subscription, subscription_columns};
+        return d.read(|c| {
+            c.prepare_cached(concat!(
+                "SELECT ",
+                subscription_columns!(),
+                " FROM subscriptions WHERE user_id = ?1 AND updated_at > ?2 ORDER BY ts"
+            ))?
+            .query_map(
+                rusqlite::params![user_id, since.unwrap_or(i64::MIN)],
+                subscription,
+            )?
+            .collect()
+        });
+    }
     let mut q = subscription::Entity::find().filter(subscription::Column::UserId.eq(user_id));
     if let Some(t) = since {
         q = q.filter(subscription::Column::UpdatedAt.gt(t));

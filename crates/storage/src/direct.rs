@@ -1,0 +1,235 @@
+//! Direct SQLite access (rusqlite) for the few queries every chat request makes.
+//!
+//! Why not sea-orm here: sqlx-sqlite runs each connection on its own worker thread and hands every
+//! statement and every result row across a channel to it. For a one-row lookup that costs more than
+//! the lookup (profiles of `channels.history` showed thread hand-offs and futex wake-ups as the
+//! largest item). SQLite is an in-process library, so these queries call it on the calling thread:
+//!
+//! * reads run on a connection owned by the current thread (tokio's workers each keep one per
+//!   database), on already prepared statements; they see every committed write, like the pool;
+//! * message posts are written by one OS thread with its own connection (see `group_commit`).
+//!
+//! Everything else keeps going through sea-orm; the statements here must stay in step with the
+//! entities (the black-box tests run every endpoint on this path).
+
+use crate::{Message, Room, Subscription};
+use apogee_core::{Error, Result};
+use rusqlite::{Connection, OpenFlags, Row};
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// How long a connection waits for another writer's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A SQLite database file opened for direct access; cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct Direct {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+}
+
+thread_local! {
+    /// This thread's reading connections, one per live [`Direct`] (tests run several servers in one
+    /// process); entries of dropped databases are closed on the next use.
+    static READERS: RefCell<Vec<(Weak<Inner>, Connection)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Direct {
+    /// Direct access to the database file at `path` (which the pools have already created).
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Self {
+            inner: Arc::new(Inner { path }),
+        }
+    }
+
+    /// Opens a connection for reads and writes with the server's pragmas.
+    pub(crate) fn open(&self, synchronous: &str) -> Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.inner.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_err)?;
+        conn.execute_batch(&format!(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous}; \
+             PRAGMA cache_size = -4000; PRAGMA temp_store = memory;"
+        ))
+        .map_err(sqlite_err)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+
+    /// Runs read-only statements on this thread's connection to the database.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        READERS.with(|cell| {
+            let Ok(mut readers) = cell.try_borrow_mut() else {
+                // Only a read nested inside another read's closure gets here; give it its own.
+                let conn = self.open_reader()?;
+                return f(&conn).map_err(sqlite_err);
+            };
+            readers.retain(|(owner, _)| owner.strong_count() > 0);
+            let mine = Arc::downgrade(&self.inner);
+            let i = match readers.iter().position(|(o, _)| o.ptr_eq(&mine)) {
+                Some(i) => i,
+                None => {
+                    readers.push((mine, self.open_reader()?));
+                    readers.len() - 1
+                }
+            };
+            f(&readers[i].1).map_err(sqlite_err)
+        })
+    }
+
+    fn open_reader(&self) -> Result<Connection> {
+        let conn = self.open("normal")?;
+        // A reading connection must never write, whatever a bug asks of it.
+        conn.execute_batch("PRAGMA query_only = 1")
+            .map_err(sqlite_err)?;
+        Ok(conn)
+    }
+}
+
+/// Converts a rusqlite error like `errors::db_err` does a sea-orm one.
+pub(crate) fn sqlite_err(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation)
+            if e.to_string().contains("UNIQUE constraint failed") =>
+        {
+            Error::meteor(
+                "error-duplicate-key",
+                "A record with this key already exists",
+            )
+        }
+        _ => Error::internal(e),
+    }
+}
+
+/// The columns of `rooms`, in the order [`room`] reads them (a macro, so that
+/// statements can be `concat!`ed at compile time).
+macro_rules! room_columns {
+    () => {
+        "id, t, name, fname, creator_id, topic, description, \
+    announcement, read_only, is_default, featured, archived, msgs, users_count, last_message_at, \
+    custom_fields, created_at, updated_at, creator_username, sys_mes, broadcast, encrypted, \
+    react_when_read_only, join_code_hash, muted, last_message, seq, uids, usernames, prid, \
+    team_id, avatar_etag, mver, unmuted, group_mentions"
+    };
+}
+pub(crate) use room_columns;
+
+/// A `rooms` row selected with [`room_columns`].
+pub(crate) fn room(r: &Row<'_>) -> rusqlite::Result<Room> {
+    Ok(Room {
+        id: r.get(0)?,
+        t: r.get(1)?,
+        name: r.get(2)?,
+        fname: r.get(3)?,
+        creator_id: r.get(4)?,
+        topic: r.get(5)?,
+        description: r.get(6)?,
+        announcement: r.get(7)?,
+        read_only: r.get(8)?,
+        is_default: r.get(9)?,
+        featured: r.get(10)?,
+        archived: r.get(11)?,
+        msgs: r.get(12)?,
+        users_count: r.get(13)?,
+        last_message_at: r.get(14)?,
+        custom_fields: r.get(15)?,
+        created_at: r.get(16)?,
+        updated_at: r.get(17)?,
+        creator_username: r.get(18)?,
+        sys_mes: r.get(19)?,
+        broadcast: r.get(20)?,
+        encrypted: r.get(21)?,
+        react_when_read_only: r.get(22)?,
+        join_code_hash: r.get(23)?,
+        muted: r.get(24)?,
+        last_message: r.get(25)?,
+        seq: r.get(26)?,
+        uids: r.get(27)?,
+        usernames: r.get(28)?,
+        prid: r.get(29)?,
+        team_id: r.get(30)?,
+        avatar_etag: r.get(31)?,
+        mver: r.get(32)?,
+        unmuted: r.get(33)?,
+        group_mentions: r.get(34)?,
+    })
+}
+
+/// The columns of `subscriptions`, in the order [`subscription`] reads them (a macro, so that
+/// statements can be `concat!`ed at compile time).
+macro_rules! subscription_columns {
+    () => {
+        "id, rid, user_id, t, name, fname, roles, open, \
+    favorite, archived, read_seq, ls, lr, user_mentions, group_mentions, tunread, prefs, ignored, \
+    ts, updated_at, group_mark, alert, tunread_user, tunread_group"
+    };
+}
+pub(crate) use subscription_columns;
+
+/// A `subscriptions` row selected with [`subscription_columns`].
+pub(crate) fn subscription(r: &Row<'_>) -> rusqlite::Result<Subscription> {
+    Ok(Subscription {
+        id: r.get(0)?,
+        rid: r.get(1)?,
+        user_id: r.get(2)?,
+        t: r.get(3)?,
+        name: r.get(4)?,
+        fname: r.get(5)?,
+        roles: r.get(6)?,
+        open: r.get(7)?,
+        favorite: r.get(8)?,
+        archived: r.get(9)?,
+        read_seq: r.get(10)?,
+        ls: r.get(11)?,
+        lr: r.get(12)?,
+        user_mentions: r.get(13)?,
+        group_mentions: r.get(14)?,
+        tunread: r.get(15)?,
+        prefs: r.get(16)?,
+        ignored: r.get(17)?,
+        ts: r.get(18)?,
+        updated_at: r.get(19)?,
+        group_mark: r.get(20)?,
+        alert: r.get(21)?,
+        tunread_user: r.get(22)?,
+        tunread_group: r.get(23)?,
+    })
+}
+
+/// The columns of `messages`, in the order [`message`] reads them (a macro, so that
+/// statements can be `concat!`ed at compile time).
+macro_rules! message_columns {
+    () => {
+        "id, rid, seq, ts, updated_at, u_id, u_username, u_name, msg, t, tmid, pinned, hidden, data"
+    };
+}
+pub(crate) use message_columns;
+
+/// A `messages` row selected with [`message_columns`].
+pub(crate) fn message(r: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        rid: r.get(1)?,
+        seq: r.get(2)?,
+        ts: r.get(3)?,
+        updated_at: r.get(4)?,
+        u_id: r.get(5)?,
+        u_username: r.get(6)?,
+        u_name: r.get(7)?,
+        msg: r.get(8)?,
+        t: r.get(9)?,
+        tmid: r.get(10)?,
+        pinned: r.get(11)?,
+        hidden: r.get(12)?,
+        data: r.get(13)?,
+    })
+}

@@ -16,6 +16,7 @@ mod m20261129_000003_messages;
 mod m20261129_000004_message_search;
 mod m20261129_000005_room_message_version;
 mod m20261129_000006_rc_semantics;
+mod m20261129_000007_deferred_search_index;
 mod schema;
 
 /// The ordered list of migrations.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_message_search::Migration),
             Box::new(m20261129_000005_room_message_version::Migration),
             Box::new(m20261129_000006_rc_semantics::Migration),
+            Box::new(m20261129_000007_deferred_search_index::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod posting;
 mod realtime;
 mod roles;
 mod rooms;
+mod search;
 mod semantics;
 mod settings;
 mod users;

@@ -14,11 +14,11 @@ use crate::Message;
 use crate::direct::{Direct, sqlite_err};
 use crate::entity::{message, room, subscription};
 use crate::errors::db_err;
+use crate::search_index;
 use apogee_core::{Error, Result};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
@@ -28,6 +28,16 @@ const MAX_BATCH: usize = 256;
 
 /// Posts waiting for the writer task; beyond this, callers wait to enqueue (backpressure).
 const QUEUE: usize = 4096;
+
+/// What the writer is asked to do.
+// Not boxed: nearly every item is a post, and a box would cost each post an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Work {
+    /// Write a post.
+    Post(Job),
+    /// Look for messages the full-text index has not taken in yet (SQLite; see `search_index`).
+    Index,
+}
 
 /// One post waiting for the writer.
 struct Job {
@@ -39,7 +49,7 @@ struct Job {
 /// The handle requests use to post through the writer; cheap to clone.
 #[derive(Clone, Debug)]
 pub(crate) struct Poster {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Work>,
 }
 
 impl Poster {
@@ -60,6 +70,17 @@ impl Poster {
             .name("apogee-post-writer".into())
             .spawn(move || run_sqlite(conn, rx))
             .map_err(Error::internal)?;
+        // The ticker holds only a weak sender, so the writer still stops with the last Poster.
+        let weak = tx.downgrade();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(search_index::EVERY);
+            loop {
+                every.tick().await;
+                let Some(tx) = weak.upgrade() else { break };
+                // A full queue means the writer is busy with posts; it indexes after them anyway.
+                let _ = tx.try_send(Work::Index);
+            }
+        });
         Ok(Self { tx })
     }
 
@@ -67,11 +88,11 @@ impl Poster {
     pub(crate) async fn post(&self, message: Message, mark_read: bool) -> Result<Message> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Job {
+            .send(Work::Post(Job {
                 message,
                 mark_read,
                 reply,
-            })
+            }))
             .await
             .map_err(|_| Error::internal("the message writer has stopped"))?;
         answer
@@ -96,25 +117,53 @@ fn batch_failed(e: &Error, posts: usize) {
 
 /// The SQLite writer thread: takes whatever has queued up (at least one post), commits it,
 /// answers, and goes again; a batch forms while the previous one is being flushed.
-fn run_sqlite(mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Job>) {
+fn run_sqlite(mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Work>) {
+    // Posts committed since the last index step.
+    let mut unindexed = 0usize;
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
-        jobs.push(first);
+        let mut index = false;
+        let mut take = |work: Work, jobs: &mut Vec<Job>| match work {
+            Work::Post(job) => jobs.push(job),
+            Work::Index => index = true,
+        };
+        take(first, &mut jobs);
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(work) => take(work, &mut jobs),
                 Err(_) => break,
             }
         }
-        match write_batch_sqlite(&mut conn, &jobs) {
-            Ok(stored) => answer(jobs, stored),
-            Err(e) => {
-                batch_failed(&e, jobs.len());
-                for job in jobs {
-                    let outcome = write_batch_sqlite(&mut conn, std::slice::from_ref(&job))
-                        .map(|mut v| v.remove(0));
-                    let _ = job.reply.send(outcome);
-                }
+        if !jobs.is_empty() {
+            unindexed += jobs.len();
+            write_posts_sqlite(&mut conn, jobs);
+        }
+        if index || unindexed >= search_index::BACKLOG {
+            match search_index::step_direct(&mut conn) {
+                Ok(_) => unindexed = 0,
+                Err(e) => tracing::warn!(error = %e, "indexing new messages for search failed"),
+            }
+        }
+    }
+}
+
+/// Writes a batch of posts and answers their callers (one by one when the batch fails).
+fn write_posts_sqlite(conn: &mut rusqlite::Connection, jobs: Vec<Job>) {
+    let started = std::time::Instant::now();
+    let outcome = write_batch_sqlite(conn, &jobs);
+    tracing::trace!(
+        posts = jobs.len(),
+        micros = started.elapsed().as_micros() as u64,
+        "post batch written"
+    );
+    match outcome {
+        Ok(stored) => answer(jobs, stored),
+        Err(e) => {
+            batch_failed(&e, jobs.len());
+            for job in jobs {
+                let outcome =
+                    write_batch_sqlite(conn, std::slice::from_ref(&job)).map(|mut v| v.remove(0));
+                let _ = job.reply.send(outcome);
             }
         }
     }
@@ -220,10 +269,21 @@ fn write_batch_sqlite(conn: &mut rusqlite::Connection, jobs: &[Job]) -> Result<V
 }
 
 /// The writer task: takes whatever has queued up (at least one post), commits it, answers.
-async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
+async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Work>) {
+    // An in-memory SQLite database has no writer thread: index right after each batch.
+    let sqlite = conn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let jobs: Vec<Job> = std::mem::take(&mut batch);
+        let jobs: Vec<Job> = std::mem::take(&mut batch)
+            .into_iter()
+            .filter_map(|w| match w {
+                Work::Post(job) => Some(job),
+                Work::Index => None,
+            })
+            .collect();
+        if jobs.is_empty() {
+            continue;
+        }
         match write_batch(&conn, &jobs).await {
             Ok(stored) => answer(jobs, stored),
             Err(e) => {
@@ -236,13 +296,16 @@ async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
                 }
             }
         }
+        if sqlite && let Err(e) = search_index::step_pool(&conn).await {
+            tracing::warn!(error = %e, "indexing new messages for search failed");
+        }
     }
 }
 
 /// Writes a batch in one transaction and returns the stored messages (with their sequence
 /// numbers) in the batch's order. Fails as a whole.
 async fn write_batch(conn: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Message>> {
-    let txn = conn.begin().await.map_err(db_err)?;
+    let txn = crate::repo::begin_write_on(conn).await?;
     let mut out: Vec<Message> = jobs.iter().map(|j| j.message.clone()).collect();
     for (rid, idx) in by_room(&out) {
         let n = idx.len() as i64;

@@ -8,6 +8,7 @@ pub mod entity;
 mod errors;
 mod group_commit;
 pub mod repo;
+mod search_index;
 
 pub use db::{Backend, Db, DbOptions, create_postgres_database, drop_postgres_database};
 pub use entity::{

@@ -9,10 +9,7 @@ use crate::errors::db_err;
 use crate::{Backend, Db};
 use apogee_core::{Error, Result, Timestamp, random_id};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Statement,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Statement};
 
 /// Rows per INSERT statement.
 const CHUNK: usize = 500;
@@ -48,7 +45,7 @@ pub async fn add_members(db: &Db, rid: &str, prefix: &str, members: usize) -> Re
         .ok_or_else(|| Error::internal("the room's creator is not subscribed"))?;
     let now = Timestamp::now().millis();
     let mut ids = Vec::with_capacity(members);
-    let txn = db.write().begin().await.map_err(db_err)?;
+    let txn = super::begin_write(db).await?;
     for start in (0..members).step_by(CHUNK) {
         let end = (start + CHUNK).min(members);
         let mut users = Vec::with_capacity(end - start);
@@ -134,7 +131,7 @@ pub async fn add_messages(
     let mut last_id = None;
     // Transactions of 100 chunks keep the WAL (and PostgreSQL's memory) bounded.
     for txn_start in (0..count).step_by(CHUNK * 100) {
-        let txn = db.write().begin().await.map_err(db_err)?;
+        let txn = super::begin_write(db).await?;
         let txn_end = (txn_start + CHUNK * 100).min(count);
         for start in (txn_start..txn_end).step_by(CHUNK) {
             let end = (start + CHUNK).min(txn_end);
@@ -193,6 +190,9 @@ pub async fn add_messages(
             .execute_unprepared("ANALYZE messages")
             .await
             .map_err(db_err)?;
+    } else {
+        // Searchable at once, as posted messages are a moment after their commit.
+        crate::search_index::catch_up(db).await?;
     }
     Ok(())
 }

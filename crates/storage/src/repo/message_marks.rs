@@ -8,14 +8,13 @@ use apogee_core::{Error, Result};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde_json::{Value, json};
 
 /// Counts a group mention (`@all`/`@here`) in a room: the room's count goes up, and so does the
 /// sender's mark, so the sender's own mention is not theirs to read. Two rows, whatever the room's size.
 pub async fn count_group_mention(db: &Db, rid: &str, sender_id: &str) -> Result<()> {
-    let txn = db.write().begin().await.map_err(db_err)?;
+    let txn = super::begin_write(db).await?;
     room::Entity::update_many()
         .col_expr(
             room::Column::GroupMentions,

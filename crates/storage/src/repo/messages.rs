@@ -5,10 +5,7 @@ use crate::errors::db_err;
 use crate::{Db, Message};
 use apogee_core::Result;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
 
 /// Posts a message: takes the room's next sequence number, bumps `msgs`, `lm`, the last message
 /// and `updated_at`, and inserts the message, in one transaction. Returns the stored message.
@@ -156,7 +153,7 @@ pub async fn update(db: &Db, m: Message) -> Result<Message> {
 /// room counts one message less and the id is recorded for `chat.getDeletedMessages`.
 pub async fn remove(db: &Db, m: &Message, keep: bool, now: i64) -> Result<()> {
     use crate::entity::trash;
-    let txn = db.write().begin().await.map_err(db_err)?;
+    let txn = super::begin_write(db).await?;
     if keep {
         message::Entity::update_many()
             .col_expr(message::Column::Hidden, Expr::value(true))
@@ -283,31 +280,7 @@ pub async fn search(
     }
     let limit = super::limit_of(count);
     let stmt = match db.backend() {
-        crate::Backend::Sqlite => {
-            // Each word quoted, so no FTS5 syntax survives. Whole words, not prefixes: a prefix
-            // merges the doclists of every matching term before the newest match can be found
-            // (measured: 655 ms against 1M messages, where a whole word takes milliseconds).
-            let query = words
-                .iter()
-                .map(|w| format!("\"{w}\""))
-                .collect::<Vec<_>>()
-                .join(" ");
-            // CROSS JOIN pins the join order: the index drives, newest match first, and the
-            // room filter is checked per match. The other order (every message of the room,
-            // each probed against MATCH) is what the planner picked on a 1M-message room.
-            Statement::from_sql_and_values(
-                DatabaseBackend::Sqlite,
-                "SELECT m.* FROM messages_fts f CROSS JOIN messages m ON m.rowid = f.rowid \
-                 WHERE messages_fts MATCH ? AND m.rid = ? AND m.hidden = 0 AND m.t IS NULL \
-                 ORDER BY f.rowid DESC LIMIT ? OFFSET ?",
-                [
-                    query.into(),
-                    rid.into(),
-                    (limit as i64).into(),
-                    (offset as i64).into(),
-                ],
-            )
-        }
+        crate::Backend::Sqlite => return search_sqlite(db, rid, &words, offset, limit).await,
         crate::Backend::Postgres => {
             let query = words
                 .iter()
@@ -336,6 +309,83 @@ pub async fn search(
         .all(db.read())
         .await
         .map_err(db_err)
+}
+
+/// [`search`] on SQLite: the newest messages, not yet in the full-text index (see
+/// `search_index`), are matched here; the index answers for everything at or below its watermark.
+/// Both parts use the same watermark, so a message is found exactly once, whenever the indexer
+/// runs.
+async fn search_sqlite(
+    db: &Db,
+    rid: &str,
+    words: &[String],
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Message>> {
+    use sea_orm::{DatabaseBackend, Statement};
+    let w = crate::search_index::watermark(db).await?;
+    let recent: Vec<Message> = message::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "SELECT * FROM messages WHERE rowid > ? AND rid = ? AND hidden = 0 AND t IS NULL \
+             ORDER BY rowid DESC",
+            [w.into(), rid.into()],
+        ))
+        .all(db.read())
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .filter(|m| has_words(&m.msg, words))
+        .collect();
+    let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    let want = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut out: Vec<Message> = recent.iter().skip(skip).take(want).cloned().collect();
+    if out.len() >= want {
+        return Ok(out);
+    }
+    // Each word quoted, so no FTS5 syntax survives. Whole words, not prefixes: a prefix merges
+    // the doclists of every matching term before the newest match can be found (measured: 655 ms
+    // against 1M messages, where a whole word takes milliseconds).
+    let query = words
+        .iter()
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let fts_offset = offset.saturating_sub(recent.len() as u64);
+    let fts_limit = (want - out.len()) as u64;
+    // CROSS JOIN pins the join order: the index drives, newest match first, and the room filter
+    // is checked per match. The other order (every message of the room, each probed against
+    // MATCH) is what the planner picked on a 1M-message room.
+    let indexed = message::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "SELECT m.* FROM messages_fts f CROSS JOIN messages m ON m.rowid = f.rowid \
+             WHERE messages_fts MATCH ? AND f.rowid <= ? AND m.rid = ? AND m.hidden = 0 \
+             AND m.t IS NULL ORDER BY f.rowid DESC LIMIT ? OFFSET ?",
+            [
+                query.into(),
+                w.into(),
+                rid.into(),
+                i64::try_from(fts_limit).unwrap_or(i64::MAX).into(),
+                i64::try_from(fts_offset).unwrap_or(i64::MAX).into(),
+            ],
+        ))
+        .all(db.read())
+        .await
+        .map_err(db_err)?;
+    out.extend(indexed);
+    Ok(out)
+}
+
+/// Whether a text holds every word (as [`search_words`] splits and folds them, which is what
+/// FTS5's default tokenizer does, diacritics aside).
+fn has_words(text: &str, words: &[String]) -> bool {
+    let mine: std::collections::HashSet<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words.iter().all(|w| mine.contains(w))
 }
 
 /// The words of a search text, lower-cased: runs of letters and digits (what both full-text
@@ -471,7 +521,7 @@ pub async fn remove_many(db: &Db, rid: &str, ids: &[String], now: i64) -> Result
     if ids.is_empty() {
         return Ok(0);
     }
-    let txn = db.write().begin().await.map_err(db_err)?;
+    let txn = super::begin_write(db).await?;
     let mut removed = 0u64;
     let mut visible = 0i64;
     for chunk in ids.chunks(500) {

@@ -53,3 +53,25 @@ pub(crate) fn contains_pattern(text: &str) -> sea_orm::sea_query::LikeExpr {
 pub(crate) fn limit_of(count: Option<u64>) -> u64 {
     count.unwrap_or(i64::MAX as u64)
 }
+
+/// Begins a write transaction. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE): the post
+/// writer thread is a second writer, and a deferred transaction that read before writing could
+/// not take the lock after that writer's commit (`SQLITE_BUSY_SNAPSHOT`, which waits for nothing).
+pub(crate) async fn begin_write(
+    db: &crate::Db,
+) -> apogee_core::Result<sea_orm::DatabaseTransaction> {
+    begin_write_on(db.write()).await
+}
+
+/// [`begin_write`] on a given connection.
+pub(crate) async fn begin_write_on(
+    conn: &sea_orm::DatabaseConnection,
+) -> apogee_core::Result<sea_orm::DatabaseTransaction> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    conn.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+    .map_err(crate::errors::db_err)
+}

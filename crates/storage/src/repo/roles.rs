@@ -6,7 +6,6 @@ use crate::{Db, Permission, Role};
 use apogee_core::{Result, Timestamp};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 
 /// All roles, by name.
@@ -74,7 +73,7 @@ pub async fn update(db: &Db, r: Role) -> Result<Role> {
 /// Deletes a role, takes it from every user and every permission, and records it in the trash.
 pub async fn delete(db: &Db, id: &str) -> Result<()> {
     let now = Timestamp::now().millis();
-    let txn = db.write().begin().await.map_err(db_err)?;
+    let txn = super::begin_write(db).await?;
     role::Entity::delete_by_id(id.to_owned())
         .exec(&txn)
         .await

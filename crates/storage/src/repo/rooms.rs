@@ -176,8 +176,8 @@ pub async fn add_users_count(db: &Db, id: &str, delta: i64, now: i64) -> Result<
 /// Deletes a room (its subscriptions and messages go with it) and records it for sync.
 pub async fn delete(db: &Db, id: &str, now: i64) -> Result<()> {
     use crate::entity::trash;
-    use sea_orm::TransactionTrait;
-    let txn = db.write().begin().await.map_err(db_err)?;
+
+    let txn = super::begin_write(db).await?;
     room::Entity::delete_by_id(id.to_owned())
         .exec(&txn)
         .await

@@ -7,7 +7,7 @@ use crate::{Db, Subscription};
 use apogee_core::Result;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 
 /// Trash ids of subscriptions are `<user id>/<subscription id>/<room id>`, so a user's removals
@@ -114,7 +114,7 @@ pub async fn of_room(db: &Db, rid: &str, page: &Page) -> Result<(Vec<Subscriptio
 
 /// Removes a user's subscription to a room (recording it for sync); `None` when there was none.
 pub async fn delete(db: &Db, user_id: &str, rid: &str, now: i64) -> Result<Option<Subscription>> {
-    let txn = db.write().begin().await.map_err(db_err)?;
+    let txn = super::begin_write(db).await?;
     let Some(s) = subscription::Entity::find()
         .filter(subscription::Column::UserId.eq(user_id))
         .filter(subscription::Column::Rid.eq(rid))

@@ -8,13 +8,13 @@ use apogee_core::{Result, Timestamp};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
 /// Inserts a new account with its roles, in one transaction.
 pub async fn insert(db: &Db, u: User, roles: &[String]) -> Result<()> {
-    let txn = db.write().begin().await.map_err(db_err)?;
+    let txn = super::begin_write(db).await?;
     let id = u.id.clone();
     user::Entity::insert(u.into_active_model())
         .exec(&txn)
@@ -46,7 +46,7 @@ pub async fn update(db: &Db, u: User) -> Result<User> {
 
 /// Deletes an account (its roles and tokens go with it) and records it in the trash.
 pub async fn delete(db: &Db, id: &str) -> Result<bool> {
-    let txn = db.write().begin().await.map_err(db_err)?;
+    let txn = super::begin_write(db).await?;
     let res = user::Entity::delete_by_id(id.to_owned())
         .exec(&txn)
         .await
@@ -177,7 +177,7 @@ pub async fn remove_role(db: &Db, user_id: &str, role: &str) -> Result<bool> {
 
 /// Replaces all global roles of an account.
 pub async fn set_roles(db: &Db, user_id: &str, roles: &[String]) -> Result<()> {
-    let txn = db.write().begin().await.map_err(db_err)?;
+    let txn = super::begin_write(db).await?;
     user_role::Entity::delete_many()
         .filter(user_role::Column::UserId.eq(user_id))
         .exec(&txn)

@@ -195,6 +195,19 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(found.len(), 5, "{url}");
+            // Rows written around the writer (a bulk fill) are indexed by a catch-up.
+            use sea_orm::ConnectionTrait;
+            db.write()
+                .execute_unprepared(
+                    "INSERT INTO messages (id, rid, seq, ts, updated_at, u_id, u_username, msg) \
+                     VALUES ('b1', 'r1', 100, 1, 1, 'u', 'u', 'lazy dog'), \
+                            ('b2', 'r1', 101, 1, 1, 'u', 'u', 'lazy cat')",
+                )
+                .await
+                .unwrap();
+            let moved = super::catch_up(&db).await.unwrap();
+            let now = super::watermark(&db).await.unwrap();
+            assert_eq!((moved, now), (2, after + 2), "{url}");
         }
     }
 }

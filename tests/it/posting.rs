@@ -125,6 +125,43 @@ mod bodies {
             .count();
         assert_eq!(created, POSTS + 1);
     }
+
+    /// Mentions posted at the same time all count: each is one atomic increment, not a
+    /// read-modify-write of the mentioned member's subscription.
+    pub async fn concurrent_mentions_all_count(s: TestServer) {
+        let writers = [s.user("mia").await, s.user("max").await];
+        let mentioned = s.user("mo").await;
+        s.post(
+            "/api/v1/subscriptions.read",
+            Some(&mentioned),
+            json!({"rid": "GENERAL"}),
+        )
+        .await
+        .ok();
+        const POSTS: usize = 40;
+        let posts = (0..POSTS).map(|i| {
+            s.post(
+                "/api/v1/chat.postMessage",
+                Some(&writers[i % 2]),
+                json!({"roomId": "GENERAL", "text": format!("@mo look {i}")}),
+            )
+        });
+        for r in futures::future::join_all(posts).await {
+            r.ok();
+        }
+        let sub = s
+            .get(
+                "/api/v1/subscriptions.getOne?roomId=GENERAL",
+                Some(&mentioned),
+            )
+            .await
+            .ok();
+        assert_eq!(sub["subscription"]["userMentions"], POSTS as i64, "{sub}");
+        assert_eq!(sub["subscription"]["unread"], POSTS as i64, "{sub}");
+    }
 }
 
-db_tests!(concurrent_posts_share_commits_not_outcomes);
+db_tests!(
+    concurrent_posts_share_commits_not_outcomes,
+    concurrent_mentions_all_count,
+);

@@ -182,11 +182,7 @@ impl Messages {
             return Ok(());
         }
         for uid in mentions.user_ids {
-            if let Some(mut sub) = self.rooms().subscription(&uid, &m.rid).await? {
-                sub.user_mentions += 1;
-                sub.open = true;
-                sub.updated_at = m.ts;
-                repo::subscriptions::update(self.db(), sub).await?;
+            if repo::subscriptions::add_user_mention(self.db(), &uid, &m.rid, m.ts).await? {
                 self.rooms().bus().publish(Event::new(
                     Topic::User(uid.clone()),
                     EventKind::SubscriptionChanged {

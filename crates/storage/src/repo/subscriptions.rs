@@ -34,6 +34,26 @@ pub async fn update(db: &Db, s: Subscription) -> Result<Subscription> {
         .map_err(db_err)
 }
 
+/// Counts a mention of the user in a room and opens the room for them, in one statement (a
+/// read-modify-write of the row could lose a concurrent mention or read mark). Returns whether
+/// the user has a subscription there.
+pub async fn add_user_mention(db: &Db, user_id: &str, rid: &str, now: i64) -> Result<bool> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let res = subscription::Entity::update_many()
+        .col_expr(
+            subscription::Column::UserMentions,
+            Expr::col(subscription::Column::UserMentions).add(1),
+        )
+        .col_expr(subscription::Column::Open, Expr::value(true))
+        .col_expr(subscription::Column::UpdatedAt, Expr::value(now))
+        .filter(subscription::Column::UserId.eq(user_id))
+        .filter(subscription::Column::Rid.eq(rid))
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    Ok(res.rows_affected > 0)
+}
+
 /// A user's subscription to a room.
 pub async fn of_user_in_room(db: &Db, user_id: &str, rid: &str) -> Result<Option<Subscription>> {
     if let Some(d) = db.direct() {

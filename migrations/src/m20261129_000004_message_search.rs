@@ -8,7 +8,6 @@
 //! PostgreSQL: a GIN index over `to_tsvector('simple', msg)`.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
 
 /// Creates the message search index.
 #[derive(DeriveMigrationName)]
@@ -38,19 +37,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        let statements = match m.get_database_backend() {
-            DatabaseBackend::Sqlite => SQLITE,
-            DatabaseBackend::Postgres => POSTGRES,
-            other => {
-                return Err(DbErr::Migration(format!(
-                    "unsupported database backend {other:?}"
-                )));
-            }
-        };
-        for sql in statements {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::schema::run_raw(m, SQLITE, POSTGRES).await
     }
 }

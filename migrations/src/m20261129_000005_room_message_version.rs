@@ -8,7 +8,6 @@
 //! row therefore changes whenever any of its messages does.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
 
 /// Adds `rooms.mver` and the triggers that bump it.
 #[derive(DeriveMigrationName)]
@@ -52,19 +51,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        let statements = match m.get_database_backend() {
-            DatabaseBackend::Sqlite => SQLITE,
-            DatabaseBackend::Postgres => POSTGRES,
-            other => {
-                return Err(DbErr::Migration(format!(
-                    "unsupported database backend {other:?}"
-                )));
-            }
-        };
-        for sql in statements {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::schema::run_raw(m, SQLITE, POSTGRES).await
     }
 }

@@ -14,7 +14,6 @@
 //! PostgreSQL's GIN index is unchanged.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
 
 /// Moves SQLite's message indexing out of the insert path.
 #[derive(DeriveMigrationName)]
@@ -47,18 +46,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        match m.get_database_backend() {
-            DatabaseBackend::Sqlite => {
-                for sql in SQLITE {
-                    db.execute_unprepared(sql).await?;
-                }
-                Ok(())
-            }
-            DatabaseBackend::Postgres => Ok(()),
-            other => Err(DbErr::Migration(format!(
-                "unsupported database backend {other:?}"
-            ))),
-        }
+        crate::schema::run_raw(m, SQLITE, &[]).await
     }
 }

@@ -194,15 +194,8 @@ pub fn subscription(
 ) -> apogee_protocol::room::SubscriptionJson {
     use apogee_protocol::room::{SubscriptionJson, UserRef};
     let list = |v: &str| serde_json::from_str::<Vec<String>>(v).unwrap_or_default();
-    let unread = room.map_or(0, |r| (r.seq - s.read_seq).max(0));
-    // `@all`/`@here` since the member's mark, as Rocket.Chat's per-member counter would say.
-    let group_mentions =
-        s.group_mentions + room.map_or(0, |r| (r.group_mentions - s.group_mark).max(0));
-    let tunread = list(&s.tunread);
+    let counts = apogee_rooms::Unread::of(s, room);
     let some = |v: Vec<String>| Some(v).filter(|l| !l.is_empty());
-    let updated = room
-        .and_then(|r| r.last_message_at)
-        .map_or(s.updated_at, |lm| lm.max(s.updated_at));
     SubscriptionJson {
         id: s.id.clone(),
         rid: s.rid.clone(),
@@ -217,20 +210,16 @@ pub fn subscription(
         ts: iso(s.ts),
         ls: s.ls.map(iso),
         lr: s.lr.map(iso),
-        updated_at: iso(updated),
+        updated_at: iso(counts.updated_at),
         open: s.open,
-        alert: s.alert
-            || unread > 0
-            || s.user_mentions > 0
-            || group_mentions > 0
-            || !tunread.is_empty(),
-        unread,
+        alert: counts.alert,
+        unread: counts.unread,
         user_mentions: s.user_mentions,
-        group_mentions,
+        group_mentions: counts.group_mentions,
         roles: list(&s.roles),
         f: s.favorite,
         archived: s.archived,
-        tunread,
+        tunread: list(&s.tunread),
         tunread_user: some(list(&s.tunread_user)),
         tunread_group: some(list(&s.tunread_group)),
         ignored: Some(list(&s.ignored)).filter(|l| !l.is_empty()),

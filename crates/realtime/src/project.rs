@@ -283,10 +283,7 @@ pub struct SubscriptionDoc {
 /// derivation as the REST projection).
 pub fn subscription(s: &Subscription, room: Option<&Room>, member: &Account) -> SubscriptionDoc {
     let list = |v: &str| serde_json::from_str::<Vec<String>>(v).unwrap_or_default();
-    let unread = room.map_or(0, |r| (r.seq - s.read_seq).max(0));
-    let updated = room
-        .and_then(|r| r.last_message_at)
-        .map_or(s.updated_at, |lm| lm.max(s.updated_at));
+    let counts = apogee_rooms::Unread::of(s, room);
     SubscriptionDoc {
         id: s.id.clone(),
         rid: s.rid.clone(),
@@ -301,12 +298,12 @@ pub fn subscription(s: &Subscription, room: Option<&Room>, member: &Account) -> 
         ts: Date(s.ts),
         ls: s.ls.map(Date),
         lr: s.lr.map(Date),
-        updated_at: Date(updated),
+        updated_at: Date(counts.updated_at),
         open: s.open,
-        alert: unread > 0 || s.user_mentions > 0,
-        unread,
+        alert: counts.alert,
+        unread: counts.unread,
         user_mentions: s.user_mentions,
-        group_mentions: s.group_mentions,
+        group_mentions: counts.group_mentions,
         roles: list(&s.roles),
         f: s.favorite,
         archived: s.archived,

@@ -13,6 +13,7 @@ mod reading;
 mod room_roles;
 mod settings;
 mod system;
+mod unread;
 
 use apogee_core::{Error, Event, EventBus, EventKind, Result, Timestamp, Topic};
 use apogee_storage::{Db, Room, Subscription, repo};
@@ -23,6 +24,7 @@ pub use discussion::NewDiscussion;
 pub use membership::CreateRoom;
 pub use reading::Counters;
 pub use settings::RoomChange;
+pub use unread::Unread;
 
 /// Which kind of room an endpoint family addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

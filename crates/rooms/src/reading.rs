@@ -146,7 +146,9 @@ impl Rooms {
         Ok(Counters {
             joined: sub.is_some(),
             members: room.users_count,
-            unreads: sub.as_ref().map_or(0, |s| (room.seq - s.read_seq).max(0)),
+            unreads: sub
+                .as_ref()
+                .map_or(0, |s| crate::Unread::of(s, Some(room)).unread),
             unreads_from: sub.as_ref().and_then(|s| s.ls),
             msgs: room.msgs,
             latest: room.last_message_at,

@@ -16,7 +16,7 @@ pub use clean::CleanHistory;
 pub use lists::MessageFilter;
 
 use apogee_core::{Error, Event, EventKind, Result, Timestamp, Topic, random_id};
-use apogee_rooms::{RoomKind, RoomRef, Rooms};
+use apogee_rooms::{RoomRef, Rooms};
 use apogee_storage::{Message, Room, repo};
 use apogee_users::AuthUser;
 use serde_json::{Map, Value, json};
@@ -265,32 +265,6 @@ impl Messages {
         offset: u64,
         count: Option<u64>,
     ) -> Result<Vec<Message>> {
-        repo::messages::history(
-            self.db(),
-            &room.id,
-            latest.map(Timestamp::millis),
-            oldest.map(Timestamp::millis),
-            inclusive,
-            offset,
-            count,
-        )
-        .await
-    }
-
-    /// `channels.history` / `groups.history`: a window of a room's messages, newest first.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn history(
-        &self,
-        actor: &AuthUser,
-        r: &RoomRef,
-        kind: RoomKind,
-        latest: Option<Timestamp>,
-        oldest: Option<Timestamp>,
-        inclusive: bool,
-        offset: u64,
-        count: Option<u64>,
-    ) -> Result<Vec<Message>> {
-        let room = self.rooms.info(actor, r, kind).await?;
         repo::messages::history(
             self.db(),
             &room.id,

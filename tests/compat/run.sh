@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Runs the rocketchat_API (PyPI rocketchat-api) compatibility suite against an Apogee binary.
+# Runs the third-party client compatibility suites against an Apogee binary: the pytest suite
+# (PyPI rocketchat-api over REST, rocketchat-async bots over DDP) and the Node bot scenario in
+# node/ (Rocket.Chat's own @rocket.chat/sdk), each against the same freshly started server.
 #
 #   tests/compat/run.sh path/to/apogee
 #
+# Needs python3 (venv) and node >= 20 with npm; node/node_modules is installed with `npm ci`
+# from node/package-lock.json and reinstalled only when that file changes.
 # Always runs once on SQLite; runs again on PostgreSQL when APOGEE_TEST_DATABASE_URL is set
 # (e.g. postgres://postgres@127.0.0.1:5432/test): a throwaway database apogee_compat_<random>
 # is created next to the one that URL names and dropped afterwards.
-# Exits non-zero when any run fails; on success the last line printed is pytest's summary.
+# Exits non-zero when any run fails; on success the last lines printed are node's test summary.
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -82,6 +86,19 @@ if [[ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]]; then
     echo "$want" >"$STAMP"
 fi
 
+# --- the Node bot's packages: installed once, reinstalled only when package-lock.json changes ---
+NODE_DIR="$COMPAT_DIR/node"
+NODE_STAMP="$NODE_DIR/node_modules/.package-lock.sha256"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "error: node and npm are needed for the Node bot scenario (tests/compat/node)" >&2
+    exit 2
+fi
+node_want="$(sha256sum "$NODE_DIR/package-lock.json" | cut -d' ' -f1)"
+if [[ "$(cat "$NODE_STAMP" 2>/dev/null || true)" != "$node_want" ]]; then
+    (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$node_want" >"$NODE_STAMP"
+fi
+
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -122,7 +139,7 @@ run_suite() {
         "CREATE_TOKENS_FOR_USERS_SECRET=$TOKEN_SECRET"
     )
 
-    echo "== rocketchat_API compatibility suite on $label ($base)"
+    echo "== rocketchat_API and rocketchat-async suite on $label ($base)"
     "${server_env[@]}" "$BIN" serve >"$log" 2>&1 &
     SERVER_PID=$!
 
@@ -154,9 +171,18 @@ run_suite() {
             "$PY" -m pytest
     ) || status=$?
 
+    echo "== @rocket.chat/sdk bot scenario on $label ($base)"
+    (
+        cd "$NODE_DIR"
+        ROCKETCHAT_URL="$base" \
+            ROCKETCHAT_ADMIN_USER=compatadmin \
+            ROCKETCHAT_ADMIN_PASS="$admin_pass" \
+            node --test --test-force-exit --test-reporter=spec bot.test.js
+    ) || status=$?
+
     stop_server
     if [[ $status -ne 0 ]]; then
-        echo "== $label run failed (pytest exit $status); server log tail:" >&2
+        echo "== $label run failed (exit $status); server log tail:" >&2
         tail -n 200 "$log" >&2 || true
     fi
     rm -rf "$RUN_DIR"

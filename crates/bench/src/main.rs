@@ -9,14 +9,19 @@
 //!
 //! * `messages` fills a room with a million messages and measures history, search,
 //!   subscriptions and posting against the bare yardstick.
+//! * `realtime` measures the DDP websocket: memory and idle CPU per logged-in connection,
+//!   fan-out latency against a bare tokio-tungstenite broadcast, and the end-to-end
+//!   `sendMessage` rate against the REST post ceiling.
 //!
-//! Later scenarios (websocket fan-out, webhooks) go into their own modules beside
-//! `foundation`, reusing [`load`], [`server`] and [`report`].
+//! Later scenarios (webhooks) go into their own modules beside `foundation`, reusing [`load`],
+//! [`server`] and [`report`].
 
 mod bare;
+mod ddp;
 mod foundation;
 mod load;
 mod messages;
+mod realtime;
 mod report;
 mod server;
 
@@ -48,7 +53,8 @@ struct Cli {
 /// The scenarios.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a bare poem server answering `GET /api/info` with a static JSON body (the yardstick).
+    /// Run a bare poem server answering `GET /api/info` with a static JSON body, with a bare
+    /// websocket broadcast at `/websocket` (the yardsticks).
     Bare(bare::BareArgs),
     /// Closed-loop load test of one URL; prints req/s and latency percentiles.
     Load(LoadArgs),
@@ -57,6 +63,9 @@ enum Command {
     /// Fill a room with a million messages and ten thousand members; measure history, search,
     /// subscriptions and posting rates against the bare yardstick.
     Messages(messages::MessagesArgs),
+    /// Measure the DDP websocket: memory and idle CPU per connection, fan-out latency against a
+    /// bare websocket broadcast, end-to-end `sendMessage` rate against the REST ceiling.
+    Realtime(realtime::RealtimeArgs),
 }
 
 /// Client-side options shared by every load-generating scenario.
@@ -139,6 +148,7 @@ fn main() -> ExitCode {
         Command::Load(args) => run_load(&args),
         Command::Foundation(args) => foundation::run(&args),
         Command::Messages(args) => messages::run(&args),
+        Command::Realtime(args) => realtime::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

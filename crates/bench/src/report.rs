@@ -37,6 +37,19 @@ struct LoadRow {
     pct_of_bare: Option<f64>,
 }
 
+/// A free-form table (rows of cells under column headings), for results that are not load tests.
+#[derive(Debug, Clone)]
+struct Table {
+    /// Heading, also the JSON key.
+    name: String,
+    /// Column headings.
+    columns: Vec<String>,
+    /// Rows of cells as printed.
+    rows: Vec<Vec<String>>,
+    /// The same numbers for machines.
+    json: Value,
+}
+
 /// A report being built.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -46,6 +59,8 @@ pub struct Report {
     metrics: Vec<Metric>,
     /// Load-test rows in insertion order.
     loads: Vec<LoadRow>,
+    /// Tables in insertion order.
+    tables: Vec<Table>,
 }
 
 /// Milliseconds of a duration, as a float.
@@ -60,7 +75,19 @@ impl Report {
             title: title.into(),
             metrics: Vec::new(),
             loads: Vec::new(),
+            tables: Vec::new(),
         }
+    }
+
+    /// Adds a table: column headings, rows of printed cells (the first column left-aligned, the
+    /// others right-aligned), and the same numbers as JSON.
+    pub fn table(&mut self, name: &str, columns: &[&str], rows: Vec<Vec<String>>, json: Value) {
+        self.tables.push(Table {
+            name: name.to_owned(),
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            rows,
+            json,
+        });
     }
 
     /// Adds a numeric metric shown with 1 decimal (`unit` like `ms` or `MiB`).
@@ -160,6 +187,37 @@ impl Report {
                 );
             }
         }
+        for table in &self.tables {
+            out.push('\n');
+            let _ = writeln!(out, "{}:", table.name);
+            let widths: Vec<usize> = (0..table.columns.len())
+                .map(|i| {
+                    table
+                        .rows
+                        .iter()
+                        .filter_map(|r| r.get(i))
+                        .chain(table.columns.get(i))
+                        .map(|c| c.chars().count())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: &[String]| -> String {
+                let mut line = String::new();
+                for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
+                    if i == 0 {
+                        let _ = write!(line, "{cell:<width$}");
+                    } else {
+                        let _ = write!(line, "  {cell:>width$}");
+                    }
+                }
+                line
+            };
+            let _ = writeln!(out, "{}", line(&table.columns).trim_end());
+            for row in &table.rows {
+                let _ = writeln!(out, "{}", line(row).trim_end());
+            }
+        }
         out
     }
 
@@ -194,7 +252,11 @@ impl Report {
                 }),
             );
         }
-        json!({ "title": self.title, "metrics": metrics, "loads": loads })
+        let mut tables = Map::new();
+        for table in &self.tables {
+            tables.insert(table.name.clone(), table.json.clone());
+        }
+        json!({ "title": self.title, "metrics": metrics, "loads": loads, "tables": tables })
     }
 
     /// Writes [`Report::to_json`] to `path`.
@@ -236,5 +298,25 @@ mod tests {
         assert_eq!(v["metrics"]["idle_rss_mib"], 12.5);
         assert_eq!(v["metrics"]["logins"], 50);
         assert_eq!(v["loads"]["info"]["p99_ms"], 3.0);
+    }
+
+    #[test]
+    fn tables() {
+        let mut report = Report::new("t");
+        report.table(
+            "fan-out",
+            &["N", "p50 ms"],
+            vec![
+                vec!["apogee".into(), "1.5".into()],
+                vec!["bare".into(), "12.25".into()],
+            ],
+            json!([{"n": 1}]),
+        );
+        let text = report.render_text();
+        assert!(
+            text.contains("fan-out:\nN       p50 ms\napogee     1.5\nbare     12.25\n"),
+            "{text}"
+        );
+        assert_eq!(report.to_json()["tables"]["fan-out"][0]["n"], 1);
     }
 }

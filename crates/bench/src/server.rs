@@ -288,6 +288,90 @@ pub fn read_memory(pid: u32) -> Result<Memory> {
     })
 }
 
+/// CPU time a process has used so far (user + system, its threads included), from
+/// `/proc/<pid>/stat`.
+pub fn cpu_time(pid: u32) -> Result<Duration> {
+    let path = format!("/proc/{pid}/stat");
+    let stat = std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
+    // The command name (field 2) may hold spaces: count fields from its closing parenthesis.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or_else(|| format!("odd {path}"))?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state is field 3, utime field 14, stime field 15.
+    let tick = |i: usize| -> Result<u64> {
+        fields
+            .get(i)
+            .and_then(|f| f.parse().ok())
+            .ok_or_else(|| format!("no field {} in {path}", i + 3).into())
+    };
+    let ticks = tick(11)? + tick(12)?;
+    Ok(Duration::from_secs_f64(ticks as f64 / clock_ticks() as f64))
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 if that cannot be asked).
+fn clock_ticks() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .filter(|&t| t > 0)
+            .unwrap_or(100)
+    })
+}
+
+/// The soft and hard limits on open files (`RLIMIT_NOFILE`) of a process, from
+/// `/proc/<pid>/limits` (`u64::MAX` for unlimited).
+pub fn nofile_limits(pid: u32) -> Result<(u64, u64)> {
+    let path = format!("/proc/{pid}/limits");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .ok_or_else(|| format!("no open-files line in {path}"))?;
+    let mut numbers = line
+        .trim_start_matches("Max open files")
+        .split_whitespace()
+        .map(|w| match w {
+            "unlimited" => Some(u64::MAX),
+            n => n.parse().ok(),
+        });
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(soft), Some(hard)) => Ok((soft, hard)),
+        _ => Err(format!("odd open-files line in {path}: {line}").into()),
+    }
+}
+
+/// Raises a process's soft limit on open files to its hard limit, with prlimit(1) (the crate
+/// forbids unsafe, so no setrlimit). Returns the limit now in force.
+pub fn raise_nofile(pid: u32) -> Result<u64> {
+    let (soft, hard) = nofile_limits(pid)?;
+    if soft >= hard {
+        return Ok(soft);
+    }
+    let value = if hard == u64::MAX {
+        "unlimited".to_owned()
+    } else {
+        hard.to_string()
+    };
+    let status = Command::new("prlimit")
+        .arg("--pid")
+        .arg(pid.to_string())
+        .arg(format!("--nofile={value}:{value}"))
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("running prlimit: {e}"))?;
+    if !status.success() {
+        return Err(format!("prlimit --pid {pid} --nofile={value} failed: {status}").into());
+    }
+    Ok(nofile_limits(pid)?.0)
+}
+
 /// The last `lines` lines of a log file (or why it could not be read).
 pub fn log_tail(path: &Path, lines: usize) -> String {
     let mut text = String::new();
@@ -313,6 +397,19 @@ mod tests {
             Some(503)
         );
         assert_eq!(parse_status(b"SSH-2.0\r\n"), None);
+    }
+
+    #[test]
+    fn own_cpu_and_limits() {
+        let before = cpu_time(std::process::id()).unwrap();
+        let mut x = 0u64;
+        for i in 0..10_000_000u64 {
+            x = x.wrapping_add(i * i);
+        }
+        assert!(x > 0);
+        assert!(cpu_time(std::process::id()).unwrap() >= before);
+        let (soft, hard) = nofile_limits(std::process::id()).unwrap();
+        assert!(soft > 0 && hard >= soft);
     }
 
     #[test]

@@ -101,6 +101,9 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    if matches!(cli.command, None | Some(Command::Serve)) {
+        raise_open_files();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -117,6 +120,27 @@ fn main() -> ExitCode {
             eprintln!("apogee: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit. Every websocket client holds a socket,
+/// and the usual soft limit of 1,024 would cap the server near a thousand connections.
+fn raise_open_files() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let (Some(soft), Some(hard)) = (limit.current, limit.maximum) else {
+        return;
+    };
+    if soft >= hard {
+        return;
+    }
+    let raised = Rlimit {
+        current: Some(hard),
+        maximum: Some(hard),
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => tracing::info!("open-file limit raised from {soft} to {hard}"),
+        Err(e) => tracing::warn!("cannot raise the open-file limit from {soft} to {hard}: {e}"),
     }
 }
 

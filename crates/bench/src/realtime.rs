@@ -768,6 +768,13 @@ fn measure(args: &RealtimeArgs, data_dir: &Path) -> Result<Report> {
     report.millis("ddp_send_to_delivery_p50", e2e.delivery.p50);
     report.millis("ddp_send_to_delivery_p99", e2e.delivery.p99);
     report.count("ddp_sendmessage_errors", e2e.errors);
+    report.count("ddp_sent_messages_never_delivered", e2e.lost);
+    if e2e.subscriber_dropped {
+        report.text(
+            "ddp_subscriber",
+            "closed by the server during the run (too slow?)",
+        );
+    }
     if let Some(e) = &e2e.first_error {
         report.text("ddp_sendmessage_first_error", e.clone());
     }
@@ -917,6 +924,10 @@ struct EndToEnd {
     delivery: Percentiles,
     /// Failed calls.
     errors: u64,
+    /// Answered calls whose message never reached the subscriber (warm-up included).
+    lost: u64,
+    /// Whether the server closed the subscriber's connection.
+    subscriber_dropped: bool,
     /// The first failure.
     first_error: Option<String>,
 }
@@ -944,17 +955,22 @@ async fn end_to_end(
     subscriber.grow(&dial, 1, 1, Some(board.clone())).await?;
     let next = Arc::new(AtomicUsize::new(0));
     let errors = Arc::new(AtomicU64::new(0));
+    let answered = Arc::new(AtomicU64::new(0));
     let first_error: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
-    let warm_until = tokio::time::Instant::now() + Duration::from_secs(1);
-    let stop_at = warm_until + duration;
-    let mut senders = Vec::new();
+    // Every sender logs in before the clock starts.
+    let mut clients = Vec::with_capacity(args.senders.max(1));
     for i in 0..args.senders.max(1) {
         let user = setup
             .users
             .get(i % setup.users.len().max(1))
-            .ok_or("no users")?
-            .clone();
-        let mut client = DdpClient::login(ws_url, &user.auth_token).await?;
+            .ok_or("no users")?;
+        clients.push(DdpClient::login(ws_url, &user.auth_token).await?);
+    }
+    let warm_until = tokio::time::Instant::now() + Duration::from_secs(1);
+    let stop_at = warm_until + duration;
+    let mut senders = Vec::new();
+    for mut client in clients {
+        let answered = answered.clone();
         let (board, next, errors, first_error, room) = (
             board.clone(),
             next.clone(),
@@ -981,6 +997,7 @@ async fn end_to_end(
                     .await
                 {
                     Ok(_) => {
+                        answered.fetch_add(1, Ordering::Relaxed);
                         if now >= warm_until {
                             calls.push(
                                 u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
@@ -1012,8 +1029,14 @@ async fn end_to_end(
             calls.append(&mut c);
         }
     }
-    // Let the last copies arrive before the latencies are read.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Let the last copies arrive (up to 10 s) before the latencies are read.
+    let answered = answered.load(Ordering::Relaxed);
+    let drain_until = Instant::now() + Duration::from_secs(10);
+    while board.delivered.load(Ordering::Relaxed) < answered && Instant::now() < drain_until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let lost = answered.saturating_sub(board.delivered.load(Ordering::Relaxed));
+    let subscriber_dropped = subscriber.dropped.load(Ordering::Relaxed) > 0;
     let mut delivery = subscriber.close().await;
     let first_error = first_error.lock().ok().and_then(|f| f.clone());
     Ok(EndToEnd {
@@ -1022,6 +1045,8 @@ async fn end_to_end(
         calls: Percentiles::from_nanos(&mut calls),
         delivery: Percentiles::from_nanos(&mut delivery),
         errors: errors.load(Ordering::Relaxed),
+        lost,
+        subscriber_dropped,
         first_error,
     })
 }

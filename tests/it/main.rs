@@ -4,11 +4,15 @@
 mod auth;
 mod chat;
 mod contract;
+mod ddp;
 mod dm;
 mod extras;
 mod history_cache;
 mod posting;
 mod realtime;
+mod realtime_emit;
+mod realtime_methods;
+mod realtime_presence;
 mod roles;
 mod rooms;
 mod search;

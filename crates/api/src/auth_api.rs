@@ -160,6 +160,8 @@ impl AuthApi {
     async fn login(&self, req: &Request, body: Json<LoginBody>) -> ApiResult<LoginResponse> {
         let request = parse_login(&body.0)?;
         let res = self.state.users.login(request, &client_ip(req)).await?;
+        // A REST login is a presence session, as in Rocket.Chat (REST-only bots show online).
+        self.state.users.rest_login(&res).await?;
         Ok(Json(LoginResponse {
             status: "success".into(),
             data: LoginData {

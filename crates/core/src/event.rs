@@ -36,6 +36,37 @@ pub enum EventKind {
         /// Their username (gone from the database).
         username: String,
     },
+    /// A user's presence (`status`, `statusConnection`) or status message changed.
+    PresenceChanged {
+        /// The user.
+        user_id: String,
+    },
+    /// A user's name or username changed (Rocket.Chat's `Users:NameChanged`).
+    UserRenamed {
+        /// The user.
+        user_id: String,
+    },
+    /// A user's avatar changed (Rocket.Chat's `updateAvatar`).
+    AvatarChanged {
+        /// The user.
+        user_id: String,
+    },
+    /// A user was given or lost a role, globally or in one room (Rocket.Chat's `roles-change`).
+    RoleChanged {
+        /// The user.
+        user_id: String,
+        /// The role id.
+        role: String,
+        /// The room, for room-scoped roles (owner, moderator, leader).
+        scope: Option<String>,
+        /// Given (`true`) or taken away.
+        added: bool,
+    },
+    /// A workspace setting changed (`public-settings-changed` when it is public).
+    SettingChanged {
+        /// The setting id.
+        id: String,
+    },
     /// A room was created or changed (name, topic, flags, counters).
     RoomChanged {
         /// The room.

@@ -255,3 +255,17 @@ impl Messages {
         }
     }
 }
+
+impl Messages {
+    /// A window of a room's visible messages newer than `after` (from the start without it),
+    /// oldest first, for a room the caller was already allowed into (`loadNextMessages`,
+    /// `loadSurroundingMessages`).
+    pub async fn newer_of(
+        &self,
+        room: &Room,
+        after: Option<Timestamp>,
+        count: u64,
+    ) -> Result<Vec<Message>> {
+        repo::messages::newer(self.db(), &room.id, after.map(Timestamp::millis), count).await
+    }
+}

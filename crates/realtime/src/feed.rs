@@ -10,8 +10,8 @@ use crate::project;
 use crate::streams::MY_MESSAGES;
 use apogee_core::event::{EventStream, Received};
 use apogee_core::{Event, EventKind, Result, Topic};
-use apogee_users::UserSelector;
-use serde_json::json;
+use apogee_users::{Account, UserSelector, status_code};
+use serde_json::{Value, json};
 use std::collections::HashSet;
 
 /// Runs until the bus closes or the service stops.
@@ -46,8 +46,218 @@ fn user_event(user_id: &str, event: &str, args_json: &str) -> (Key, Frame) {
     (Key::new(Stream::NotifyUser, &name), f)
 }
 
+/// A `stream-user-presence` event for a user: `changed` with `id` = the user's id, an extra `uid`
+/// and `args: [[username, statusCode, statusText]]` (§8.7).
+pub fn presence_frame(acc: &Account) -> Frame {
+    let u = &acc.user;
+    frames::frame(&json!({
+        "msg": "changed",
+        "collection": Stream::UserPresence.name(),
+        "id": u.id,
+        "fields": {
+            "uid": u.id,
+            "eventName": u.id,
+            "args": [[u.username, status_code(&u.status), u.status_text]],
+        },
+    }))
+}
+
+/// Sends a `stream-notify-logged` event to everyone listening to it.
+fn logged_event(rt: &Realtime, event: &str, args_json: &str) {
+    let f = frames::stream_event(Stream::NotifyLogged.name(), event, args_json);
+    rt.hub()
+        .deliver(&Key::new(Stream::NotifyLogged, event), &f, None);
+}
+
+async fn account(rt: &Realtime, user_id: &str) -> Result<Option<Account>> {
+    rt.users().find(&UserSelector::Id(user_id.to_owned())).await
+}
+
+/// The events of the accounts domain: presence, names, roles, deletions, settings.
+async fn handle_user_event(rt: &Realtime, kind: EventKind) -> Result<()> {
+    let hub = rt.hub();
+    let logged = |event: &str| hub.has(&Key::new(Stream::NotifyLogged, event));
+    match kind {
+        EventKind::PresenceChanged { user_id } => {
+            let watched = Key::new(Stream::UserPresence, &user_id);
+            let (status, presence) = (logged("user-status"), hub.has(&watched));
+            if !status && !presence {
+                return Ok(());
+            }
+            let Some(acc) = account(rt, &user_id).await? else {
+                return Ok(());
+            };
+            if status {
+                let u = &acc.user;
+                let args = json(&[(
+                    &u.id,
+                    &u.username,
+                    status_code(&u.status),
+                    &u.status_text,
+                    &u.name,
+                    &acc.roles,
+                )])?;
+                logged_event(rt, "user-status", &args);
+            }
+            if presence {
+                hub.deliver(&watched, &presence_frame(&acc), None);
+            }
+        }
+        EventKind::UserRenamed { user_id } => {
+            if !logged("Users:NameChanged") {
+                return Ok(());
+            }
+            if let Some(acc) = account(rt, &user_id).await? {
+                let u = &acc.user;
+                let args = json(&[json!({"_id": u.id, "name": u.name, "username": u.username})])?;
+                logged_event(rt, "Users:NameChanged", &args);
+            }
+        }
+        EventKind::AvatarChanged { user_id } => {
+            if !logged("updateAvatar") {
+                return Ok(());
+            }
+            if let Some(acc) = account(rt, &user_id).await? {
+                let u = &acc.user;
+                let args = json(&[json!({"username": u.username, "etag": u.avatar_etag})])?;
+                logged_event(rt, "updateAvatar", &args);
+            }
+        }
+        EventKind::RoleChanged {
+            user_id,
+            role,
+            scope,
+            added,
+        } => {
+            if !logged("roles-change") {
+                return Ok(());
+            }
+            let Some(acc) = account(rt, &user_id).await? else {
+                return Ok(());
+            };
+            let u = &acc.user;
+            let mut ev = json!({
+                "type": if added { "added" } else { "removed" },
+                "_id": role,
+                "u": {"_id": u.id, "username": u.username, "name": u.name},
+            });
+            if let (Some(scope), Some(o)) = (scope, ev.as_object_mut()) {
+                o.insert("scope".into(), json!(scope));
+            }
+            logged_event(rt, "roles-change", &json(&[ev])?);
+        }
+        EventKind::UserDeleted { user_id, .. } if logged("Users:Deleted") => {
+            let args = json(&[json!({"userId": user_id, "messageErasureType": "Unlink"})])?;
+            logged_event(rt, "Users:Deleted", &args);
+        }
+        EventKind::SettingChanged { id } => {
+            let key = Key::new(Stream::NotifyAll, "public-settings-changed");
+            if !hub.has(&key) {
+                return Ok(());
+            }
+            let Some(v) = rt.users().settings().one(&id).filter(|v| v.public) else {
+                return Ok(());
+            };
+            let args = json(&("updated", json!({"_id": v.id, "value": v.value})))?;
+            let f =
+                frames::stream_event(Stream::NotifyAll.name(), "public-settings-changed", &args);
+            hub.deliver(&key, &f, None);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// After a new message: every other member's subscription changed (unread, alert, mentions), and
+/// the members the message notifies (the other side of a DM, mentioned users) get `notification`.
+async fn after_new_message(
+    rt: &Realtime,
+    room: &apogee_storage::Room,
+    doc: &project::MessageDoc,
+) -> Result<()> {
+    let hub = rt.hub();
+    let sender = doc.u.id.as_str();
+    for uid in hub.room_watchers(&room.id) {
+        let key = Key::new(Stream::NotifyUser, &format!("{uid}/subscriptions-changed"));
+        if uid == sender || !hub.has(&key) {
+            continue;
+        }
+        if let Some(sub) = rt.rooms().subscription(&uid, &room.id).await?
+            && let Some(member) = account(rt, &uid).await?
+        {
+            let doc = project::subscription(&sub, Some(room), &member);
+            let (key, f) = user_event(&uid, "subscriptions-changed", &json(&("updated", doc))?);
+            hub.deliver(&key, &f, None);
+        }
+    }
+    if doc.t.is_some() {
+        return Ok(());
+    }
+    let mut notify: Vec<String> = Vec::new();
+    if room.t == "d" {
+        let uids: Vec<String> = room
+            .uids
+            .as_deref()
+            .and_then(|u| serde_json::from_str(u).ok())
+            .unwrap_or_default();
+        notify.extend(uids.into_iter().filter(|u| u != sender));
+    }
+    if let Some(Value::Array(mentions)) = doc.extra.get("mentions") {
+        for m in mentions {
+            if let Some(id) = m.get("_id").and_then(Value::as_str)
+                && id != sender
+                && id != "all"
+                && id != "here"
+                && !notify.iter().any(|n| n == id)
+            {
+                notify.push(id.to_owned());
+            }
+        }
+    }
+    for uid in notify {
+        let key = Key::new(Stream::NotifyUser, &format!("{uid}/notification"));
+        if !hub.has(&key) || rt.rooms().subscription(&uid, &room.id).await?.is_none() {
+            continue;
+        }
+        let sender_name = doc.u.name.clone().unwrap_or_else(|| doc.u.username.clone());
+        let (title, text) = if room.t == "d" {
+            (doc.u.username.clone(), doc.msg.clone())
+        } else {
+            (
+                room.fname
+                    .clone()
+                    .or_else(|| room.name.clone())
+                    .unwrap_or_default(),
+                format!("{}: {}", doc.u.username, doc.msg),
+            )
+        };
+        let mut payload = json!({
+            "_id": doc.id,
+            "rid": room.id,
+            "sender": {"_id": sender, "username": doc.u.username, "name": sender_name},
+            "type": room.t,
+            "message": {"msg": doc.msg},
+        });
+        if let Some(o) = payload.as_object_mut() {
+            if let Some(tmid) = &doc.tmid {
+                o.insert("tmid".into(), json!(tmid));
+            }
+            if room.t != "d"
+                && let Some(name) = &room.name
+            {
+                o.insert("name".into(), json!(name));
+            }
+        }
+        let args = json(&[json!({"title": title, "text": text, "payload": payload})])?;
+        let (key, f) = user_event(&uid, "notification", &args);
+        hub.deliver(&key, &f, None);
+    }
+    Ok(())
+}
+
 async fn handle(rt: &Realtime, e: Event) -> Result<()> {
     let hub = rt.hub();
+    let created = matches!(e.kind, EventKind::MessageCreated { .. });
     match e.kind {
         EventKind::MessageCreated {
             room_id,
@@ -65,7 +275,10 @@ async fn handle(rt: &Realtime, e: Event) -> Result<()> {
                 HashSet::new()
             };
             let wanted = hub.has(&key);
-            if !wanted && members.is_empty() {
+            // Other members' subscriptions and notifications only matter for new messages, and
+            // only to users who listen to their own streams.
+            let user_side = created && hub.has_user_listeners();
+            if !wanted && members.is_empty() && !user_side {
                 return Ok(());
             }
             let Some(m) = rt.messages().visible(&message_id).await? else {
@@ -77,8 +290,16 @@ async fn handle(rt: &Realtime, e: Event) -> Result<()> {
                 let f = frames::stream_event(Stream::RoomMessages.name(), &room_id, &args);
                 hub.deliver(&key, &f, None);
             }
+            let room = if !members.is_empty() || user_side {
+                rt.rooms().by_id(&room_id).await?
+            } else {
+                None
+            };
+            if user_side && let Some(room) = &room {
+                after_new_message(rt, room, &doc).await?;
+            }
             if !members.is_empty()
-                && let Some(room) = rt.rooms().by_id(&room_id).await?
+                && let Some(room) = room
             {
                 // `[message, meta]`: bots tell direct messages from rooms by `roomType`.
                 let mut meta = serde_json::Map::new();
@@ -208,7 +429,7 @@ async fn handle(rt: &Realtime, e: Event) -> Result<()> {
                 hub.deliver(&key, &f, None);
             }
         }
-        _ => {}
+        other => handle_user_event(rt, other).await?,
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 use crate::conn::Conn;
 use crate::frames::Frame;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Frames a subscription may collect between registering and becoming ready; a subscription
@@ -24,6 +25,9 @@ pub enum Stream {
     NotifyLogged,
     /// `stream-notify-all`.
     NotifyAll,
+    /// `stream-user-presence` (event name: the watched user's id; its own protocol, see
+    /// `streams::presence`).
+    UserPresence,
 }
 
 impl Stream {
@@ -35,6 +39,7 @@ impl Stream {
             Self::NotifyUser => "stream-notify-user",
             Self::NotifyLogged => "stream-notify-logged",
             Self::NotifyAll => "stream-notify-all",
+            Self::UserPresence => "stream-user-presence",
         }
     }
 
@@ -98,6 +103,8 @@ struct Rooms {
 pub struct Hub {
     listeners: Mutex<HashMap<Key, Vec<Listener>>>,
     rooms: Mutex<Rooms>,
+    /// Listeners on `stream-notify-user` (kept under the `listeners` lock).
+    user_listeners: AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -110,6 +117,9 @@ impl Hub {
     /// Starts listening: events from now on are held for the subscription until [`Hub::activate`].
     /// (Registering before reading any state means nothing published meanwhile is lost.)
     pub fn register(&self, key: Key, conn: &Arc<Conn>, sub_id: &str, user: Option<&str>) {
+        if key.stream == Stream::NotifyUser {
+            self.user_listeners.fetch_add(1, Ordering::Relaxed);
+        }
         lock(&self.listeners)
             .entry(key)
             .or_default()
@@ -140,15 +150,41 @@ impl Hub {
         }
     }
 
+    /// Like [`Hub::activate`], without a first frame of its own.
+    pub fn activate_quietly(&self, key: &Key, conn_id: u64, sub_id: &str) {
+        let mut map = lock(&self.listeners);
+        let Some(l) = map.get_mut(key).and_then(|v| {
+            v.iter_mut()
+                .find(|l| l.conn.id == conn_id && &*l.sub_id == sub_id)
+        }) else {
+            return;
+        };
+        for f in l.pending.take().unwrap_or_default() {
+            if !l.conn.push(f) {
+                return;
+            }
+        }
+    }
+
     /// Stops one subscription.
     pub fn remove(&self, key: &Key, conn_id: u64, sub_id: &str) {
         let mut map = lock(&self.listeners);
         if let Some(v) = map.get_mut(key) {
+            let before = v.len();
             v.retain(|l| !(l.conn.id == conn_id && &*l.sub_id == sub_id));
+            if key.stream == Stream::NotifyUser {
+                self.user_listeners
+                    .fetch_sub(before - v.len(), Ordering::Relaxed);
+            }
             if v.is_empty() {
                 map.remove(key);
             }
         }
+    }
+
+    /// Whether anyone listens to any `stream-notify-user` event.
+    pub fn has_user_listeners(&self) -> bool {
+        self.user_listeners.load(Ordering::Relaxed) > 0
     }
 
     /// Whether anyone listens to a key (the feed reads nothing for events nobody hears).

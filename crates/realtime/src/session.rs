@@ -5,15 +5,15 @@
 use crate::Realtime;
 use crate::conn::Conn;
 use crate::frames::{self, Frame};
-use crate::hub::Key;
+use crate::hub::{Key, Stream};
 use crate::methods;
 use crate::streams;
-use apogee_users::AuthUser;
+use apogee_users::{Activity, AuthUser};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use poem::Upgraded;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -42,6 +42,9 @@ pub struct Sub {
     pub key: Option<Key>,
     /// Whether it registered the user's rooms in the hub's `rooms-changed` index.
     pub watches_rooms: bool,
+    /// Whether it is the connection's main `stream-user-presence` subscription (which owns the
+    /// listeners of [`Session::presence_watch`]).
+    pub presence: bool,
 }
 
 /// The state of one connection.
@@ -54,10 +57,14 @@ pub struct Session {
     pub ip: String,
     /// Whether `connect` succeeded.
     connected: bool,
+    /// A session of the REST bridge, without a socket.
+    detached: bool,
     /// The logged-in user.
     pub login: Option<Login>,
     /// Subscriptions by the client's id.
     pub subs: HashMap<String, Sub>,
+    /// The users whose presence the main `stream-user-presence` subscription watches.
+    pub presence_watch: HashSet<String>,
 }
 
 /// Runs a session on an upgraded socket until either side closes it.
@@ -72,11 +79,13 @@ pub async fn run(rt: Realtime, ws: Socket, ip: String) {
         conn: conn.clone(),
         ip,
         connected: false,
+        detached: false,
         login: None,
         subs: HashMap::new(),
+        presence_watch: HashSet::new(),
     };
     s.read_loop(stream).await;
-    s.drop_subs();
+    s.end_login().await;
     conn.close();
     let _ = writer.await;
 }
@@ -132,8 +141,10 @@ impl Session {
             conn: Arc::new(conn),
             ip,
             connected: true,
+            detached: true,
             login,
             subs: HashMap::new(),
+            presence_watch: HashSet::new(),
         }
     }
 
@@ -291,10 +302,73 @@ impl Session {
         self.reply(frames::nosub(id, None)).await;
     }
 
+    /// This connection's key among its user's presence sessions.
+    fn presence_session(&self) -> String {
+        format!("ddp:{}", self.conn.id)
+    }
+
+    /// The connection is now logged in: it counts towards the user's presence.
+    pub async fn start_login(&mut self, login: Login) {
+        self.end_login().await;
+        let uid = login.auth.id().to_owned();
+        self.login = Some(login);
+        if self.is_socket() {
+            let key = self.presence_session();
+            if let Err(e) = self
+                .rt
+                .users()
+                .session_activity(&uid, &key, Activity::Online)
+                .await
+            {
+                tracing::warn!("cannot record the presence of {uid}: {e}");
+            }
+        }
+    }
+
+    /// The connection's login ends (logout, token gone, socket closed): its subscriptions end and
+    /// it no longer counts towards the user's presence.
+    pub async fn end_login(&mut self) {
+        self.drop_subs();
+        let Some(l) = self.login.take() else {
+            return;
+        };
+        if self.is_socket() {
+            let key = self.presence_session();
+            if let Err(e) = self.rt.users().session_closed(l.auth.id(), &key).await {
+                tracing::warn!("cannot record the presence of {}: {e}", l.auth.id());
+            }
+        }
+    }
+
+    /// `UserPresence:online` / `UserPresence:away` from this connection.
+    pub async fn report_activity(&self, activity: Activity) -> apogee_core::Result<()> {
+        match &self.login {
+            Some(l) if self.is_socket() => {
+                self.rt
+                    .users()
+                    .session_activity(l.auth.id(), &self.presence_session(), activity)
+                    .await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether this session has a socket (the REST bridge's sessions do not count as presence).
+    fn is_socket(&self) -> bool {
+        !self.detached
+    }
+
     /// Unregisters a subscription from the hub.
-    pub fn release(&self, id: &str, sub: Sub) {
+    pub fn release(&mut self, id: &str, sub: Sub) {
         if let Some(key) = &sub.key {
             self.rt.hub().remove(key, self.conn.id, id);
+        }
+        if sub.presence {
+            for uid in std::mem::take(&mut self.presence_watch) {
+                self.rt
+                    .hub()
+                    .remove(&Key::new(Stream::UserPresence, &uid), self.conn.id, id);
+            }
         }
         if sub.watches_rooms
             && let Some(l) = &self.login

@@ -6,12 +6,14 @@ use crate::frames;
 use crate::hub::{Key, Stream};
 use crate::session::{Session, Sub};
 use apogee_rooms::RoomRef;
+use apogee_users::UserSelector;
 use serde_json::{Value, json};
 
 /// Publications that exist but never publish anything here (yet): answered with `ready`.
-const QUIET: [&str; 5] = [
+/// (`meteor.loginServiceConfiguration` would send an `added` per configured OAuth service; there
+/// are none.)
+const QUIET: [&str; 4] = [
     "meteor.loginServiceConfiguration",
-    "stream-user-presence",
     "stream-roles",
     "stream-notify-room-users",
     "meteor_autoupdate_clientVersions",
@@ -28,9 +30,13 @@ pub async fn subscribe(s: &mut Session, id: &str, name: &str, params: &[Value]) 
             Sub {
                 key: None,
                 watches_rooms: false,
+                presence: false,
             },
         );
         return s.reply(frames::ready(id)).await;
+    }
+    if name == Stream::UserPresence.name() {
+        return presence(s, id, params).await;
     }
     let Some(stream) = Stream::from_name(name) else {
         let e = meteor_error(
@@ -67,7 +73,9 @@ pub async fn subscribe(s: &mut Session, id: &str, name: &str, params: &[Value]) 
     }
     let mut watches_rooms = false;
     let needs_rooms = match stream {
-        Stream::NotifyUser => event.ends_with("/rooms-changed"),
+        Stream::NotifyUser => {
+            event.ends_with("/rooms-changed") || event.ends_with("/subscriptions-changed")
+        }
         Stream::RoomMessages => event == MY_MESSAGES,
         _ => false,
     };
@@ -91,9 +99,91 @@ pub async fn subscribe(s: &mut Session, id: &str, name: &str, params: &[Value]) 
         Sub {
             key: Some(key.clone()),
             watches_rooms,
+            presence: false,
         },
     );
     s.rt.hub().activate(&key, s.conn.id, id, frames::ready(id));
+}
+
+/// Users one connection may watch on `stream-user-presence`.
+const PRESENCE_WATCH_LIMIT: usize = 10_000;
+
+/// `stream-user-presence` (§8.7), logged-in only: `["", {added: [uid], removed: [uid]}]`. The first
+/// such subscription of a connection is its main one (`ready`); later ones only change the set of
+/// watched users and end at once (`nosub`). Each newly watched user's current status is sent
+/// right away, after the listener is registered (so no change in between is lost).
+async fn presence(s: &mut Session, id: &str, params: &[Value]) {
+    let Some(login) = s.login.clone() else {
+        return s.reply(frames::nosub(id, Some(&sub_not_allowed()))).await;
+    };
+    let ids = |k: &str| -> Vec<String> {
+        params
+            .get(1)
+            .and_then(|o| o.get(k))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (added, removed) = (ids("added"), ids("removed"));
+    let main = s
+        .subs
+        .iter()
+        .find(|(_, sub)| sub.presence)
+        .map(|(k, _)| k.clone());
+    let main_id = match &main {
+        Some(m) => m.clone(),
+        None => {
+            s.subs.insert(
+                id.to_owned(),
+                Sub {
+                    key: None,
+                    watches_rooms: false,
+                    presence: true,
+                },
+            );
+            s.reply(frames::ready(id)).await;
+            id.to_owned()
+        }
+    };
+    let hub = s.rt.hub();
+    for uid in removed {
+        if s.presence_watch.remove(&uid) {
+            hub.remove(&Key::new(Stream::UserPresence, &uid), s.conn.id, &main_id);
+        }
+    }
+    let mut fresh = Vec::new();
+    for uid in added {
+        if s.presence_watch.len() >= PRESENCE_WATCH_LIMIT || s.presence_watch.contains(&uid) {
+            continue;
+        }
+        let key = Key::new(Stream::UserPresence, &uid);
+        hub.register(key.clone(), &s.conn, &main_id, Some(login.auth.id()));
+        s.presence_watch.insert(uid.clone());
+        fresh.push((key, uid));
+    }
+    for (key, uid) in fresh {
+        let current = match s.rt.users().find(&UserSelector::Id(uid.clone())).await {
+            Ok(Some(acc)) => Some(crate::feed::presence_frame(&acc)),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!("cannot read the presence of {uid}: {e}");
+                None
+            }
+        };
+        // The current status goes out first; changes held meanwhile follow it.
+        match current {
+            Some(f) => hub.activate(&key, s.conn.id, &main_id, f),
+            None => hub.activate_quietly(&key, s.conn.id, &main_id),
+        }
+    }
+    if main.is_some() {
+        s.reply(frames::nosub(id, None)).await;
+    }
 }
 
 /// Each stream's read rule.
@@ -101,6 +191,7 @@ async fn allowed(s: &Session, stream: Stream, event: &str) -> apogee_core::Resul
     let user = s.login.as_ref().map(|l| l.auth.clone());
     match stream {
         Stream::NotifyAll => Ok(true),
+        Stream::UserPresence => Ok(user.is_some()),
         Stream::NotifyLogged => Ok(user.is_some()),
         Stream::NotifyUser => Ok(user.is_some_and(|u| {
             event

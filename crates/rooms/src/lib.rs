@@ -75,6 +75,7 @@ pub struct Rooms {
 impl Rooms {
     /// Builds the service over the accounts service and the event bus.
     pub fn new(users: Users, bus: Arc<dyn EventBus>) -> Self {
+        users.attach_bus(bus.clone());
         Self { users, bus }
     }
 

@@ -62,6 +62,15 @@ impl Rooms {
         sub.updated_at = Self::now();
         repo::subscriptions::update(self.db(), sub).await?;
         self.subscription_changed(&target.user.id, &room.id);
+        self.publish(
+            apogee_core::Topic::Logged,
+            apogee_core::EventKind::RoleChanged {
+                user_id: target.user.id.clone(),
+                role: role_id.to_owned(),
+                scope: Some(room.id.clone()),
+                added: add,
+            },
+        );
         let t = if add {
             "subscription-role-added"
         } else {

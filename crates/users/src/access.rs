@@ -194,6 +194,7 @@ impl Users {
             ));
         }
         repo::users::add_role(self.db(), &acc.user.id, &r.id).await?;
+        self.announce_role(&acc.user.id, &r.id, true);
         Ok(r)
     }
 
@@ -225,6 +226,7 @@ impl Users {
             ));
         }
         repo::users::remove_role(self.db(), &acc.user.id, &r.id).await?;
+        self.announce_role(&acc.user.id, &r.id, false);
         Ok(r)
     }
 

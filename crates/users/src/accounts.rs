@@ -2,9 +2,10 @@
 
 use crate::auth::{AuthUser, PasswordInput};
 use crate::password::{is_digest, sha256_hex};
+use crate::presence::effective_status;
 use crate::{Users, validate};
 use apogee_core::names::{perm, role, setting};
-use apogee_core::{Error, Result, Timestamp, UserId};
+use apogee_core::{Error, EventKind, Result, Timestamp, Topic, UserId};
 use apogee_storage::User;
 use apogee_storage::repo::{self, Page, users::UserFilter};
 use serde_json::{Map, Value};
@@ -321,6 +322,8 @@ impl Users {
         if up.roles.is_some() {
             self.require(actor, perm::ASSIGN_ROLES).await?;
         }
+        let names_before = (acc.user.name.clone(), acc.user.username.clone());
+        let roles_before = acc.roles.clone();
         let u = &mut acc.user;
         if let Some(name) = up
             .username
@@ -400,8 +403,41 @@ impl Users {
         acc.user = repo::users::update(self.db(), acc.user).await?;
         if deactivating {
             repo::tokens::delete_all(self.db(), user_id, None).await?;
+            self.rest_logout_all(user_id).await?;
+        }
+        self.announce_profile(&names_before, &acc);
+        for r in acc.roles.iter().filter(|r| !roles_before.contains(r)) {
+            self.announce_role(user_id, r, true);
+        }
+        for r in roles_before.iter().filter(|r| !acc.roles.contains(r)) {
+            self.announce_role(user_id, r, false);
         }
         Ok(acc)
+    }
+
+    /// Publishes `Users:NameChanged` when the name or username differs from `before`.
+    pub(crate) fn announce_profile(&self, before: &(String, String), acc: &Account) {
+        if before.0 != acc.user.name || before.1 != acc.user.username {
+            self.publisher().publish(
+                Topic::Logged,
+                EventKind::UserRenamed {
+                    user_id: acc.user.id.clone(),
+                },
+            );
+        }
+    }
+
+    /// Publishes a global role change (`roles-change`).
+    pub(crate) fn announce_role(&self, user_id: &str, role_id: &str, added: bool) {
+        self.publisher().publish(
+            Topic::Logged,
+            EventKind::RoleChanged {
+                user_id: user_id.to_owned(),
+                role: role_id.to_owned(),
+                scope: None,
+                added,
+            },
+        );
     }
 
     /// `users.updateOwnBasicInfo`: profile changes by the user, within the `Accounts_Allow*` settings.
@@ -429,6 +465,7 @@ impl Users {
                 return Err(Error::meteor("error-invalid-password", "Invalid password"));
             }
         }
+        let names_before = (acc.user.name.clone(), acc.user.username.clone());
         let u = &mut acc.user;
         if let Some(name) = up
             .username
@@ -488,6 +525,7 @@ impl Users {
         }
         acc.user.updated_at = Timestamp::now().millis();
         acc.user = repo::users::update(self.db(), acc.user).await?;
+        self.announce_profile(&names_before, &acc);
         Ok(acc)
     }
 
@@ -511,6 +549,13 @@ impl Users {
             return Err(Self::no_admin_left());
         }
         repo::users::delete(self.db(), user_id).await?;
+        self.publisher().publish(
+            Topic::Logged,
+            EventKind::UserDeleted {
+                user_id: user_id.to_owned(),
+                username: acc.user.username.clone(),
+            },
+        );
         Ok(())
     }
 
@@ -534,6 +579,7 @@ impl Users {
             if !active {
                 // A deactivated user is logged out everywhere, as in Rocket.Chat.
                 repo::tokens::delete_all(self.db(), user_id, None).await?;
+                self.rest_logout_all(user_id).await?;
             }
         }
         Ok(acc)
@@ -551,23 +597,41 @@ impl Users {
         if id != actor.id() {
             self.require(actor, perm::EDIT_OTHER_USER_INFO).await?;
         }
-        let mut acc = self.get(&UserSelector::Id(id.to_owned())).await?;
         if let Some(s) = status {
             validate::status(s)?;
+        }
+        if message.is_some() && !self.settings().bool(setting::ALLOW_STATUS_MESSAGE_CHANGE) {
+            return Err(Error::meteor(
+                "error-not-allowed",
+                "Change status is not allowed",
+            ));
+        }
+        // Under the user's presence lock: a session opening meanwhile cannot interleave its write.
+        let lock = self.presence_lock(id);
+        let _guard = lock.lock().await;
+        let mut acc = self.get(&UserSelector::Id(id.to_owned())).await?;
+        let before = (acc.user.status.clone(), acc.user.status_text.clone());
+        if let Some(s) = status {
             acc.user.status_default = s.to_owned();
-            acc.user.status = s.to_owned();
+            let connection = self
+                .local_connection_status(id)
+                .map_or_else(|| acc.user.status_connection.clone(), str::to_owned);
+            acc.user.status = effective_status(s, &connection).to_owned();
+            acc.user.status_connection = connection;
         }
         if let Some(m) = message {
-            if !self.settings().bool(setting::ALLOW_STATUS_MESSAGE_CHANGE) {
-                return Err(Error::meteor(
-                    "error-not-allowed",
-                    "Change status is not allowed",
-                ));
-            }
             acc.user.status_text = m.chars().take(120).collect();
         }
         acc.user.updated_at = Timestamp::now().millis();
         acc.user = repo::users::update(self.db(), acc.user).await?;
+        if before != (acc.user.status.clone(), acc.user.status_text.clone()) {
+            self.publisher().publish(
+                Topic::Logged,
+                EventKind::PresenceChanged {
+                    user_id: id.to_owned(),
+                },
+            );
+        }
         Ok(acc)
     }
 

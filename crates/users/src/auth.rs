@@ -272,7 +272,7 @@ impl Users {
     /// Removes the token the caller presented.
     pub async fn logout(&self, auth: &AuthUser) -> Result<()> {
         repo::tokens::delete(self.db(), &auth.token_hash).await?;
-        Ok(())
+        self.rest_logout(auth).await
     }
 
     /// `users.logout`: removes every login token of a user (another user needs `edit-other-user-info`).
@@ -287,6 +287,7 @@ impl Users {
         }
         self.get(&UserSelector::Id(id.clone())).await?;
         repo::tokens::delete_all(self.db(), &id, Some(KIND_LOGIN)).await?;
+        self.rest_logout_all(&id).await?;
         Ok(id)
     }
 

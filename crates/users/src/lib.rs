@@ -6,6 +6,7 @@ mod accounts;
 mod auth;
 mod auth_cache;
 pub mod password;
+pub mod presence;
 mod seed;
 pub mod settings;
 pub mod stats;
@@ -17,6 +18,7 @@ pub use accounts::{Account, NewAccount, OwnUpdate, UserSelector, UserUpdate};
 pub use apogee_storage::repo::users::UserFilter;
 pub use auth::{AuthUser, LoginRequest, LoginResult, PasswordInput};
 pub use password::{HashCost, Passwords};
+pub use presence::{Activity, Publisher, effective_status, status_code};
 pub use seed::{AdminSeed, SeedOutcome};
 pub use settings::{SettingValue, Settings};
 
@@ -52,6 +54,7 @@ struct Inner {
     settings: Settings,
     throttle: LoginThrottle,
     auth_cache: auth_cache::AuthCache,
+    sessions: presence::Sessions,
     opts: UsersOptions,
 }
 
@@ -67,6 +70,7 @@ impl Users {
                 settings,
                 throttle: LoginThrottle::default(),
                 auth_cache: auth_cache::AuthCache::default(),
+                sessions: presence::Sessions::default(),
                 opts,
             }),
         })

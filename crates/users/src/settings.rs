@@ -36,6 +36,7 @@ pub struct Settings {
     db: Db,
     defs: Arc<Vec<SettingDef>>,
     cache: Arc<RwLock<HashMap<&'static str, (Value, i64)>>>,
+    publisher: crate::Publisher,
 }
 
 impl Settings {
@@ -52,6 +53,7 @@ impl Settings {
             db,
             defs: Arc::new(defs),
             cache: Arc::new(RwLock::new(HashMap::new())),
+            publisher: crate::Publisher::default(),
         };
         s.reload().await?;
         Ok(s)
@@ -185,7 +187,18 @@ impl Settings {
         if let Ok(mut c) = self.cache.write() {
             c.insert(def_id, (value, now));
         }
+        self.publisher.publish(
+            apogee_core::Topic::All,
+            apogee_core::EventKind::SettingChanged {
+                id: def_id.to_owned(),
+            },
+        );
         Ok(())
+    }
+
+    /// Where the accounts domain publishes its events (shared with [`crate::Users`]).
+    pub fn publisher(&self) -> &crate::Publisher {
+        &self.publisher
     }
 
     /// Whether a setting id exists.

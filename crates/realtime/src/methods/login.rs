@@ -85,7 +85,7 @@ pub async fn login(s: &mut Session, p: Params<'_>) -> Answer {
     };
     let auth = users.authenticate(&res.account.user.id, &res.token).await?;
     // A connection logs in as one user at a time: subscriptions of a previous login end.
-    s.drop_subs();
+    s.end_login().await;
     let u = &res.account.user;
     let emails: Vec<Value> = u
         .email
@@ -99,10 +99,11 @@ pub async fn login(s: &mut Session, p: Params<'_>) -> Answer {
                 "status": u.status, "roles": res.account.roles}),
     ))
     .await;
-    s.login = Some(Login {
+    s.start_login(Login {
         auth,
         token: res.token.clone(),
-    });
+    })
+    .await;
     answer(LoginAnswer {
         id: res.account.user.id.clone(),
         token: res.token,
@@ -114,8 +115,7 @@ pub async fn login(s: &mut Session, p: Params<'_>) -> Answer {
 /// `logout`: removes the connection's token; the connection stays open, anonymous.
 pub async fn logout(s: &mut Session) -> Answer {
     if let Some(l) = s.login.clone() {
-        s.drop_subs();
-        s.login = None;
+        s.end_login().await;
         s.rt.users().logout(&l.auth).await?;
     }
     Ok(None)

@@ -1,6 +1,7 @@
 //! DDP methods. Each one parses its parameters, calls the domain function its REST twin calls and
 //! projects the answer with EJSON dates; no business rule lives here.
 
+mod account;
 mod login;
 mod messages;
 mod rooms;
@@ -10,7 +11,7 @@ use crate::errors::{match_failed, not_logged_in};
 use crate::session::Session;
 use apogee_core::{Error, Result};
 use apogee_rooms::RoomKind;
-use apogee_users::AuthUser;
+use apogee_users::{Activity, AuthUser};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub async fn call(s: &mut Session, name: &str, params: &[Value]) -> Answer {
         "login" => login::login(s, p).await,
         "logout" => login::logout(s).await,
         "public-settings/get" => workspace::public_settings(s, p),
+        "registerUser" => account::register(s, p).await,
         _ => {
             let actor = actor(s).await?;
             let s = &*s;
@@ -61,7 +63,24 @@ pub async fn call(s: &mut Session, name: &str, params: &[Value]) -> Answer {
                 "createPrivateGroup" => rooms::create(s, &actor, p, RoomKind::Group).await,
                 "UserPresence:setDefaultStatus" => workspace::default_status(s, &actor, p).await,
                 "setUserStatus" => workspace::user_status(s, &actor, p).await,
-                "UserPresence:online" | "UserPresence:away" => Ok(None),
+                "loadNextMessages" => messages::load_next(s, &actor, p).await,
+                "loadSurroundingMessages" => messages::load_surrounding(s, &actor, p).await,
+                "getThreadMessages" => messages::thread_messages(s, &actor, p).await,
+                "slashCommand" => messages::slash_command(s, &actor, p).await,
+                "cleanRoomHistory" => messages::clean_history(s, &actor, p).await,
+                "getUsersOfRoom" => rooms::users_of_room(s, &actor, p).await,
+                "unreadMessages" => rooms::unread_messages(s, &actor, p).await,
+                "getRoomByTypeAndName" => rooms::room_by_type_and_name(s, &actor, p).await,
+                "saveRoomSettings" => rooms::save_room_settings(s, &actor, p).await,
+                "addUsersToRoom" => rooms::add_users(s, &actor, p).await,
+                "muteUserInRoom" => rooms::mute(s, &actor, p, true).await,
+                "unmuteUserInRoom" => rooms::mute(s, &actor, p, false).await,
+                "eraseRoom" => rooms::erase_room(s, &actor, p).await,
+                "saveUserPreferences" => account::save_preferences(s, &actor, p).await,
+                "private-settings/get" => account::private_settings(s, &actor, p).await,
+                "stream-notify-user" => account::notify_user(s, &actor, p).await,
+                "UserPresence:online" => workspace::activity(s, Activity::Online).await,
+                "UserPresence:away" => workspace::activity(s, Activity::Away).await,
                 _ => Err(Error::NotFound(format!("Method '{name}' not found"))),
             }
         }
@@ -87,8 +106,7 @@ async fn actor(s: &mut Session) -> Result<Arc<AuthUser>> {
             Ok(auth)
         }
         Err(Error::Unauthorized) => {
-            s.drop_subs();
-            s.login = None;
+            s.end_login().await;
             Err(not_logged_in())
         }
         Err(e) => Err(e),

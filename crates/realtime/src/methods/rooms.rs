@@ -10,7 +10,7 @@ use crate::hub::{Key, Stream};
 use crate::project;
 use crate::session::Session;
 use apogee_core::{Error, Result, Timestamp};
-use apogee_rooms::{RoomKind, RoomRef};
+use apogee_rooms::{RoomChange, RoomKind, RoomRef};
 use apogee_storage::Room;
 use apogee_users::{AuthUser, UserSelector};
 use serde_json::{Value, json};
@@ -308,4 +308,160 @@ pub async fn create(s: &Session, actor: &AuthUser, p: Params<'_>, kind: RoomKind
         o.insert("inserted".into(), json!(true));
     }
     Ok(Some(doc))
+}
+
+/// `getUsersOfRoom [rid, showAll, {limit, skip}?, filter?]` → `{total, records}` (like
+/// `channels.members`); without `showAll` only members who are not offline.
+pub async fn users_of_room(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let show_all = p.opt_bool(1)?.unwrap_or(false);
+    let opts = p.opt(2).and_then(Value::as_object);
+    let num = |k: &str| opts.and_then(|o| o.get(k)).and_then(Value::as_u64);
+    let (limit, skip) = (num("limit"), num("skip").unwrap_or(0));
+    let filter = p.opt_str(3)?.unwrap_or_default().trim().to_lowercase();
+    let room = s.rt.rooms().any_room(actor, &by_id(rid)).await?;
+    let page = apogee_storage::Page {
+        offset: 0,
+        count: None,
+        sort: Vec::new(),
+    };
+    let (members, _) =
+        s.rt.rooms()
+            .members(actor, &by_id(&room.id), kind_of(&room), &page)
+            .await?;
+    let kept: Vec<Value> = members
+        .into_iter()
+        .filter(|a| show_all || a.user.status != "offline")
+        .filter(|a| {
+            filter.is_empty()
+                || a.user.username.to_lowercase().contains(&filter)
+                || a.user.name.to_lowercase().contains(&filter)
+        })
+        .map(|a| {
+            let u = a.user;
+            json!({"_id": u.id, "username": u.username, "name": u.name, "status": u.status,
+                   "statusText": u.status_text, "utcOffset": u.utc_offset, "roles": a.roles})
+        })
+        .collect();
+    let total = kept.len();
+    let records = apogee_storage::Page::slice(skip, limit, kept);
+    answer(json!({"total": total, "records": records}))
+}
+
+/// `unreadMessages [firstUnreadMessage {_id}?, rid?]` → nothing (like `subscriptions.unread`).
+pub async fn unread_messages(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let first = match p.opt(0) {
+        None => None,
+        Some(Value::Object(o)) => Some(super::required(o, "_id")?),
+        Some(_) => return Err(match_failed()),
+    };
+    match (first, p.opt_str(1)?) {
+        (Some(mid), _) => s.rt.rooms().mark_unread_from(actor, mid).await?,
+        (None, Some(rid)) => s.rt.rooms().mark_room_unread(actor, rid).await?,
+        (None, None) => return Err(match_failed()),
+    }
+    Ok(None)
+}
+
+/// `getRoomByTypeAndName [t, name]` → the room (like `channels.info` / `groups.info`).
+pub async fn room_by_type_and_name(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let kind = match p.str(0)? {
+        "c" => RoomKind::Channel,
+        "p" => RoomKind::Group,
+        "d" => RoomKind::Direct,
+        _ => return Err(Error::meteor("error-invalid-room", "Invalid room")),
+    };
+    let r = RoomRef {
+        id: None,
+        name: Some(p.str(1)?.to_owned()),
+    };
+    let room = s.rt.rooms().info(actor, &r, kind).await?;
+    let last =
+        s.rt.messages()
+            .last_messages(std::slice::from_ref(&room))
+            .await?;
+    answer(project::room(&room, last.first()))
+}
+
+/// One `saveRoomSettings` key as a room change.
+fn room_change(key: &str, v: &Value) -> Result<RoomChange> {
+    let text = || v.as_str().map(str::to_owned).ok_or_else(match_failed);
+    let flag = || v.as_bool().ok_or_else(match_failed);
+    Ok(match key {
+        "roomName" => RoomChange::Name(text()?),
+        "roomTopic" => RoomChange::Topic(text()?),
+        "roomDescription" => RoomChange::Description(text()?),
+        "roomAnnouncement" => RoomChange::Announcement(text()?),
+        "roomType" => RoomChange::Type(text()?),
+        "readOnly" => RoomChange::ReadOnly(flag()?),
+        "default" => RoomChange::Default(flag()?),
+        "joinCode" => RoomChange::JoinCode(text()?),
+        "encrypted" => RoomChange::Encrypted(flag()?),
+        "roomCustomFields" => RoomChange::CustomFields(v.clone()),
+        _ => {
+            return Err(Error::meteor(
+                "error-invalid-settings",
+                "Invalid settings provided",
+            ));
+        }
+    })
+}
+
+/// `saveRoomSettings [rid, setting, value]` or `[rid, {setting: value, ...}]` → `{result, rid}`:
+/// each change through the same function as `channels.setTopic`, `channels.rename`, ...
+pub async fn save_room_settings(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let changes: Vec<RoomChange> = match p.opt(1) {
+        Some(Value::String(k)) => vec![room_change(k, p.opt(2).unwrap_or(&Value::Null))?],
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| room_change(k, v))
+            .collect::<Result<_>>()?,
+        _ => return Err(match_failed()),
+    };
+    let room = s.rt.rooms().any_room(actor, &by_id(rid)).await?;
+    let kind = kind_of(&room);
+    for c in changes {
+        s.rt.rooms().change(actor, &by_id(rid), kind, c).await?;
+    }
+    answer(json!({"result": true, "rid": rid}))
+}
+
+/// `addUsersToRoom [{rid, users: [username]}]` → `true` (like `channels.invite` for each).
+pub async fn add_users(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let o = p.obj(0)?;
+    let rid = super::required(o, "rid")?;
+    let users: Vec<&str> = o
+        .get("users")
+        .and_then(Value::as_array)
+        .ok_or_else(match_failed)?
+        .iter()
+        .map(|u| u.as_str().ok_or_else(match_failed))
+        .collect::<Result<_>>()?;
+    let room = s.rt.rooms().any_room(actor, &by_id(rid)).await?;
+    let kind = kind_of(&room);
+    for u in users {
+        let who = UserSelector::Username(u.trim_start_matches('@').to_owned());
+        s.rt.rooms().invite(actor, &by_id(rid), kind, &who).await?;
+    }
+    Ok(Some(Value::Bool(true)))
+}
+
+/// `muteUserInRoom` / `unmuteUserInRoom [{rid, username}]` → `true` (like `rooms.muteUser`).
+pub async fn mute(s: &Session, actor: &AuthUser, p: Params<'_>, mute: bool) -> Answer {
+    let o = p.obj(0)?;
+    let rid = super::required(o, "rid")?;
+    let who = UserSelector::Username(super::required(o, "username")?.to_owned());
+    s.rt.rooms().set_muted(actor, rid, &who, mute).await?;
+    Ok(Some(Value::Bool(true)))
+}
+
+/// `eraseRoom [rid]` → `true` (like `channels.delete` / `groups.delete`).
+pub async fn erase_room(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let room = s.rt.rooms().any_room(actor, &by_id(rid)).await?;
+    s.rt.rooms()
+        .delete_room(actor, &by_id(rid), kind_of(&room))
+        .await?;
+    Ok(Some(Value::Bool(true)))
 }

@@ -6,7 +6,7 @@ use crate::errors::match_failed;
 use crate::session::Session;
 use apogee_core::Timestamp;
 use apogee_storage::Page;
-use apogee_users::{AuthUser, UserFilter};
+use apogee_users::{Activity, AuthUser, UserFilter};
 use serde_json::{Value, json};
 
 /// `public-settings/get [since?]` → `[{_id, value, enterprise}]`, or `{update, remove}` with a date.
@@ -127,5 +127,12 @@ pub async fn user_status(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer
     s.rt.users()
         .set_status(actor, None, p.opt_str(0)?, p.opt_str(1)?)
         .await?;
+    Ok(None)
+}
+
+/// `UserPresence:online` / `UserPresence:away []` → nothing: this connection's activity, which
+/// sets the user's connection status (the most present of their connections).
+pub async fn activity(s: &Session, activity: Activity) -> Answer {
+    s.report_activity(activity).await?;
     Ok(None)
 }

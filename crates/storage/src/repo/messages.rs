@@ -491,6 +491,23 @@ pub async fn room_page(
     Ok((rows, total))
 }
 
+/// A room's visible messages posted after `after` (all of them without a bound), oldest first, at
+/// most `count`.
+pub async fn newer(db: &Db, rid: &str, after: Option<i64>, count: u64) -> Result<Vec<Message>> {
+    let mut q = message::Entity::find()
+        .filter(message::Column::Rid.eq(rid))
+        .filter(message::Column::Hidden.eq(false));
+    if let Some(a) = after {
+        q = q.filter(message::Column::Ts.gt(a));
+    }
+    q.order_by_asc(message::Column::Ts)
+        .order_by_asc(message::Column::Seq)
+        .limit(count)
+        .all(db.read())
+        .await
+        .map_err(db_err)
+}
+
 /// A room's messages (hidden ones too) posted in a time window, oldest first: `oldest < ts <
 /// latest`, or `<=` both when `inclusive`.
 pub async fn in_window(

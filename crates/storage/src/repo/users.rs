@@ -44,6 +44,30 @@ pub async fn update(db: &Db, u: User) -> Result<User> {
     Ok(saved)
 }
 
+/// Writes a user's presence (`status`, `statusConnection`) and nothing else, so that a concurrent
+/// profile change is not undone.
+pub async fn set_presence(
+    db: &Db,
+    user_id: &str,
+    status: &str,
+    status_connection: &str,
+    now: i64,
+) -> Result<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value(status))
+        .col_expr(
+            user::Column::StatusConnection,
+            Expr::value(status_connection),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    db.accounts_changed();
+    Ok(())
+}
+
 /// Deletes an account (its roles and tokens go with it) and records it in the trash.
 pub async fn delete(db: &Db, id: &str) -> Result<bool> {
     let txn = super::begin_write(db).await?;

@@ -1,0 +1,93 @@
+//! Account methods: `registerUser`, `saveUserPreferences`, `private-settings/get`, and the
+//! client-to-client relay `stream-notify-user`.
+
+use super::{Answer, Params, answer, field, required};
+use crate::ejson::parse_date;
+use crate::errors::match_failed;
+use crate::frames;
+use crate::hub::{Key, Stream};
+use crate::session::Session;
+use apogee_core::Error;
+use apogee_core::names::perm;
+use apogee_users::{AuthUser, NewAccount, PasswordInput};
+use serde_json::{Value, json};
+
+/// `registerUser [{email, pass, name, username, secretURL?}]` → the new user's id (like
+/// `users.register`, default channels joined). Needs no login.
+pub async fn register(s: &Session, p: Params<'_>) -> Answer {
+    let o = p.obj(0)?;
+    let username = field(o, "username")?
+        .ok_or_else(|| Error::meteor("error-invalid-username", "Invalid username"))?;
+    let acc =
+        s.rt.users()
+            .register(
+                NewAccount {
+                    username: username.to_owned(),
+                    email: Some(required(o, "email")?.to_owned()),
+                    name: Some(required(o, "name")?.to_owned()),
+                    password: Some(PasswordInput::Plain(required(o, "pass")?.to_owned())),
+                    ..NewAccount::default()
+                },
+                field(o, "secretURL")?,
+            )
+            .await?;
+    s.rt.rooms().join_defaults(&acc).await?;
+    answer(acc.user.id)
+}
+
+/// `saveUserPreferences [{key: value, ...}]` → `true` (like `users.setPreferences`).
+pub async fn save_preferences(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let data = p.obj(0)?.clone();
+    s.rt.users().set_preferences(actor, None, data).await?;
+    Ok(Some(Value::Bool(true)))
+}
+
+/// `private-settings/get [since?]` → every setting the caller may see with
+/// `view-privileged-setting`, or `{update, remove}` with a date.
+pub async fn private_settings(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let since = match p.opt(0) {
+        None => None,
+        Some(v) => Some(parse_date(v).ok_or_else(match_failed)?),
+    };
+    if !s
+        .rt
+        .users()
+        .can(actor, perm::VIEW_PRIVILEGED_SETTING)
+        .await?
+    {
+        return answer(Vec::<Value>::new());
+    }
+    let list: Vec<Value> =
+        s.rt.users()
+            .settings()
+            .all()
+            .into_iter()
+            .filter(|v| since.is_none_or(|t| v.updated_at > t.millis()))
+            .map(|v| json!({"_id": v.id, "value": v.value, "public": v.public}))
+            .collect();
+    match since {
+        None => answer(list),
+        Some(_) => answer(json!({"update": list, "remove": []})),
+    }
+}
+
+/// `stream-notify-user` events one user may send to another (calls, encryption handshakes);
+/// anything else only to oneself.
+const USER_TO_USER: [&str; 4] = ["webrtc", "otr", "video-conference", "e2ekeyRequest"];
+
+/// `stream-notify-user ["<uid>/<event>", ...args]` → nothing: relays the event to the listeners
+/// of that user's stream, never back to the sending connection.
+pub async fn notify_user(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let event = p.str(0)?;
+    let Some((uid, kind)) = event.split_once('/') else {
+        return Err(Error::meteor("error-not-allowed", "Not allowed"));
+    };
+    if kind.is_empty() || (uid != actor.id() && !USER_TO_USER.contains(&kind)) {
+        return Err(Error::meteor("error-not-allowed", "Not allowed"));
+    }
+    let args = Value::Array(p.all().get(1..).unwrap_or_default().to_vec());
+    let f = frames::stream_event(Stream::NotifyUser.name(), event, &args.to_string());
+    s.rt.hub()
+        .deliver(&Key::new(Stream::NotifyUser, event), &f, Some(s.conn.id));
+    Ok(None)
+}

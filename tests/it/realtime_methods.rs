@@ -228,6 +228,36 @@ mod bodies {
         let kc = s.login("kim", "kim-pw").await;
         let p = s.get("/api/v1/users.getPreferences", Some(&kc)).await.ok();
         assert_eq!(p["preferences"]["emailNotificationMode"], "nothing", "{p}");
+        // saveUserProfile (like users.updateOwnBasicInfo), announced as Users:NameChanged.
+        let mut w = Ddp::user(&s, ADMIN, ADMIN_PASS).await;
+        assert_eq!(
+            w.sub("stream-notify-logged", json!(["Users:NameChanged", false]))
+                .await["msg"],
+            "ready"
+        );
+        let r = k
+            .call(
+                "saveUserProfile",
+                json!([{"realname": "Kim Two", "bio": "hi"}, {}]),
+            )
+            .await;
+        assert_eq!(r["result"], true, "{r}");
+        let me = s.get("/api/v1/me", Some(&kc)).await.ok();
+        assert_eq!(me["name"], "Kim Two", "{me}");
+        let ev = w
+            .wait_for(stream_event(
+                "stream-notify-logged",
+                "Users:NameChanged".into(),
+            ))
+            .await;
+        assert_eq!(
+            ev["fields"]["args"],
+            json!([{"_id": kid, "name": "Kim Two", "username": "kim"}])
+        );
+        let r = k.call("saveUserProfile", json!([{"realname": 5}])).await;
+        assert_eq!(r["error"]["error"], 400, "{r}");
+        let r = k.call("getReadReceipts", json!([{"messageId": "x"}])).await;
+        assert_eq!(r["error"]["error"], "error-action-not-allowed", "{r}");
         // private-settings/get: everything for an admin, nothing for others.
         let mut a = Ddp::user(&s, ADMIN, ADMIN_PASS).await;
         let r = a.call("private-settings/get", json!([])).await;

@@ -608,7 +608,7 @@ impl Users {
         }
         // Under the user's presence lock: a session opening meanwhile cannot interleave its write.
         let lock = self.presence_lock(id);
-        let _guard = lock.lock().await;
+        let guard = lock.lock().await;
         let mut acc = self.get(&UserSelector::Id(id.to_owned())).await?;
         let before = (acc.user.status.clone(), acc.user.status_text.clone());
         if let Some(s) = status {
@@ -623,7 +623,10 @@ impl Users {
             acc.user.status_text = m.chars().take(120).collect();
         }
         acc.user.updated_at = Timestamp::now().millis();
-        acc.user = repo::users::update(self.db(), acc.user).await?;
+        let saved = repo::users::update(self.db(), acc.user).await;
+        drop(guard);
+        self.forget_idle(id);
+        acc.user = saved?;
         if before != (acc.user.status.clone(), acc.user.status_text.clone()) {
             self.publisher().publish(
                 Topic::Logged,

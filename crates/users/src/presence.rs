@@ -235,7 +235,13 @@ impl Users {
         }
         .await;
         drop(guard);
-        // Forget users without sessions once nobody else is working on them.
+        self.forget_idle(user_id);
+        result
+    }
+
+    /// Forgets a user without sessions once nobody else holds their lock (the caller's clone and
+    /// the map's own are the two expected).
+    pub(crate) fn forget_idle(&self, user_id: &str) {
         let mut map = self.inner.sessions.map();
         if map
             .get(user_id)
@@ -243,7 +249,6 @@ impl Users {
         {
             map.remove(user_id);
         }
-        result
     }
 }
 

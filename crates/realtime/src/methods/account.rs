@@ -1,4 +1,5 @@
-//! Account methods: `registerUser`, `saveUserPreferences`, `private-settings/get`, and the
+//! Account methods: `registerUser`, `saveUserPreferences`, `saveUserProfile`,
+//! `private-settings/get`, `getReadReceipts`, and the
 //! client-to-client relay `stream-notify-user`.
 
 use super::{Answer, Params, answer, field, required};
@@ -9,7 +10,7 @@ use crate::hub::{Key, Stream};
 use crate::session::Session;
 use apogee_core::Error;
 use apogee_core::names::perm;
-use apogee_users::{AuthUser, NewAccount, PasswordInput};
+use apogee_users::{AuthUser, NewAccount, OwnUpdate, PasswordInput};
 use serde_json::{Value, json};
 
 /// `registerUser [{email, pass, name, username, secretURL?}]` → the new user's id (like
@@ -90,4 +91,34 @@ pub async fn notify_user(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer
     s.rt.hub()
         .deliver(&Key::new(Stream::NotifyUser, event), &f, Some(s.conn.id));
     Ok(None)
+}
+
+/// `saveUserProfile [settings, customFields?]` → `true` (like `users.updateOwnBasicInfo`):
+/// `settings` is `{realname?, username?, email?, nickname?, bio?, statusText?, newPassword?,
+/// typedPassword?}` (`typedPassword`: the current password, as its SHA-256 digest).
+pub async fn save_profile(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let o = p.obj(0)?;
+    let text = |k: &str| field(o, k).map(|v| v.map(str::to_owned));
+    let up = OwnUpdate {
+        email: text("email")?,
+        name: text("realname")?,
+        username: text("username")?,
+        nickname: text("nickname")?,
+        bio: text("bio")?,
+        status_text: text("statusText")?,
+        current_password: text("typedPassword")?,
+        new_password: text("newPassword")?,
+    };
+    s.rt.users().update_own(actor, up).await?;
+    Ok(Some(Value::Bool(true)))
+}
+
+/// `getReadReceipts [{messageId}]`: read receipts are an enterprise feature of Rocket.Chat; this
+/// answers as an unlicensed Rocket.Chat does (like `chat.getMessageReadReceipts`).
+pub fn read_receipts(p: Params<'_>) -> Answer {
+    required(p.obj(0)?, "messageId")?;
+    Err(Error::meteor(
+        "error-action-not-allowed",
+        "This is an enterprise feature",
+    ))
 }

@@ -556,8 +556,37 @@ mod bodies {
             .await;
         assert!(private.is_empty(), "{private:?}");
 
+        // Every setting, public or not, to admins on `private-settings-changed`; others are
+        // refused that event.
+        let mut adm = Ddp::user(&s, apogee_blackbox::ADMIN, apogee_blackbox::ADMIN_PASS).await;
+        listen(&mut adm, "stream-notify-logged", "private-settings-changed").await;
+        ok(
+            &s,
+            "/api/v1/settings/API_Default_Count",
+            &s.admin,
+            json!({"value": 70}),
+        )
+        .await;
+        let ev = adm
+            .wait_for(stream_event(
+                "stream-notify-logged",
+                "private-settings-changed".into(),
+            ))
+            .await;
+        assert_eq!(
+            ev["fields"]["args"],
+            json!(["updated", {"_id": "API_Default_Count", "value": 70}])
+        );
+
         // Name changes, global roles and deletions, to every logged-in listener.
         let mut w = Ddp::user(&s, "dan", "dan-pw").await;
+        let n = w
+            .sub(
+                "stream-notify-logged",
+                json!(["private-settings-changed", false]),
+            )
+            .await;
+        assert_eq!(n["msg"], "nosub", "{n}");
         listen(&mut w, "stream-notify-logged", "Users:NameChanged").await;
         listen(&mut w, "stream-notify-logged", "roles-change").await;
         listen(&mut w, "stream-notify-logged", "Users:Deleted").await;
@@ -605,12 +634,45 @@ mod bodies {
             .wait_for(stream_event("stream-notify-logged", "Users:Deleted".into()))
             .await;
         assert_eq!(ev["fields"]["args"][0]["userId"], eve.user_id.as_str());
+        // The user's own document: `<uid>/userData` with the changed fields, for them only.
+        listen(
+            &mut w,
+            "stream-notify-user",
+            &format!("{}/userData", dan.user_id),
+        )
+        .await;
+        ok(
+            &s,
+            "/api/v1/users.updateOwnBasicInfo",
+            &dan,
+            json!({"data": {"name": "Dan Two"}}),
+        )
+        .await;
+        let ev = w
+            .wait_for(stream_event(
+                "stream-notify-user",
+                format!("{}/userData", dan.user_id),
+            ))
+            .await;
+        assert_eq!(
+            ev["fields"]["args"],
+            json!([{"type": "updated", "id": dan.user_id,
+                    "diff": {"name": "Dan Two", "username": "dan"}, "unset": {}}])
+        );
+        w.call("UserPresence:setDefaultStatus", json!(["away"]))
+            .await;
+        let ev = w
+            .wait_for(stream_event(
+                "stream-notify-user",
+                format!("{}/userData", dan.user_id),
+            ))
+            .await;
+        assert_eq!(ev["fields"]["args"][0]["diff"]["status"], "away", "{ev}");
         // An anonymous connection may not listen to stream-notify-logged.
         let n = anon
             .sub("stream-notify-logged", json!(["roles-change", false]))
             .await;
         assert_eq!(n["msg"], "nosub");
-        drop(dan);
         s.stop().await;
     }
 }

@@ -73,8 +73,51 @@ async fn account(rt: &Realtime, user_id: &str) -> Result<Option<Account>> {
     rt.users().find(&UserSelector::Id(user_id.to_owned())).await
 }
 
+/// `<uid>/userData` `[{type: "updated", id, diff, unset}]`: the user's own document changed
+/// (status, names, global roles), for the user's own connections.
+async fn user_data(rt: &Realtime, kind: &EventKind) -> Result<()> {
+    let (user_id, fields): (&str, &[&str]) = match kind {
+        EventKind::PresenceChanged { user_id } => {
+            (user_id, &["status", "statusText", "statusConnection"])
+        }
+        EventKind::UserRenamed { user_id } => (user_id, &["name", "username"]),
+        EventKind::RoleChanged {
+            user_id,
+            scope: None,
+            ..
+        } => (user_id, &["roles"]),
+        _ => return Ok(()),
+    };
+    let name = format!("{user_id}/userData");
+    let key = Key::new(Stream::NotifyUser, &name);
+    if !rt.hub().has(&key) {
+        return Ok(());
+    }
+    let Some(acc) = account(rt, user_id).await? else {
+        return Ok(());
+    };
+    let u = &acc.user;
+    let mut diff = serde_json::Map::new();
+    for f in fields {
+        let v = match *f {
+            "status" => json!(u.status),
+            "statusText" => json!(u.status_text),
+            "statusConnection" => json!(u.status_connection),
+            "name" => json!(u.name),
+            "username" => json!(u.username),
+            _ => json!(acc.roles),
+        };
+        diff.insert((*f).to_owned(), v);
+    }
+    let args = json(&[json!({"type": "updated", "id": user_id, "diff": diff, "unset": {}})])?;
+    let f = frames::stream_event(Stream::NotifyUser.name(), &name, &args);
+    rt.hub().deliver(&key, &f, None);
+    Ok(())
+}
+
 /// The events of the accounts domain: presence, names, roles, deletions, settings.
 async fn handle_user_event(rt: &Realtime, kind: EventKind) -> Result<()> {
+    user_data(rt, &kind).await?;
     let hub = rt.hub();
     let logged = |event: &str| hub.has(&Key::new(Stream::NotifyLogged, event));
     match kind {
@@ -152,12 +195,21 @@ async fn handle_user_event(rt: &Realtime, kind: EventKind) -> Result<()> {
         }
         EventKind::SettingChanged { id } => {
             let key = Key::new(Stream::NotifyAll, "public-settings-changed");
-            if !hub.has(&key) {
+            let private = logged("private-settings-changed");
+            if !hub.has(&key) && !private {
                 return Ok(());
             }
-            let Some(v) = rt.users().settings().one(&id).filter(|v| v.public) else {
+            let Some(v) = rt.users().settings().one(&id) else {
                 return Ok(());
             };
+            if private {
+                // Listeners were checked for `view-privileged-setting` when they subscribed.
+                let args = json(&("updated", json!({"_id": v.id, "value": v.value})))?;
+                logged_event(rt, "private-settings-changed", &args);
+            }
+            if !v.public || !hub.has(&key) {
+                return Ok(());
+            }
             let args = json(&("updated", json!({"_id": v.id, "value": v.value})))?;
             let f =
                 frames::stream_event(Stream::NotifyAll.name(), "public-settings-changed", &args);

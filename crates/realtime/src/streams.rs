@@ -192,7 +192,16 @@ async fn allowed(s: &Session, stream: Stream, event: &str) -> apogee_core::Resul
     match stream {
         Stream::NotifyAll => Ok(true),
         Stream::UserPresence => Ok(user.is_some()),
-        Stream::NotifyLogged => Ok(user.is_some()),
+        Stream::NotifyLogged => match user {
+            None => Ok(false),
+            // Every setting's value, as in Rocket.Chat: for those who may read them.
+            Some(u) if event == "private-settings-changed" => {
+                s.rt.users()
+                    .can(&u, apogee_core::names::perm::VIEW_PRIVILEGED_SETTING)
+                    .await
+            }
+            Some(_) => Ok(true),
+        },
         Stream::NotifyUser => Ok(user.is_some_and(|u| {
             event
                 .split_once('/')

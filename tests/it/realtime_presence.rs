@@ -255,12 +255,24 @@ mod bodies {
         assert_eq!(rest_status(&s, &rita).await, "offline");
         s.stop().await;
     }
+
+    pub async fn presence_does_not_outlive_a_restart(mut s: TestServer) {
+        let uid = account(&s, "gus").await;
+        // A REST login's session lives in the server's memory (nothing ends it at shutdown).
+        s.login("gus", "gus-pw").await;
+        assert_eq!(rest_status(&s, &uid).await, "online");
+        // Sessions die with the server: nobody is online when it is back.
+        s.restart().await;
+        assert_eq!(rest_status(&s, &uid).await, "offline");
+        s.stop().await;
+    }
 }
 
 db_tests!(
     presence_follows_connections_and_default_status,
     presence_subscription_protocol,
     rest_login_counts_as_presence,
+    presence_does_not_outlive_a_restart,
 );
 
 /// The `stream-user-presence` event of one user with a status code.

@@ -97,6 +97,9 @@ pub struct TestServer {
     running: Option<Running>,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
+    /// What the server was started with (for [`TestServer::restart`]).
+    config: Config,
+    env: DeployEnv,
 }
 
 impl TestServer {
@@ -136,6 +139,7 @@ impl TestServer {
             email: Some("admin@example.com".into()),
         };
         let running = apogee::start(&config, &env, false).await.unwrap();
+        let (config, env) = (config.clone(), env.clone());
         let base = format!("http://{}", running.addr);
         let http = reqwest::Client::new();
         let mut s = Self {
@@ -148,6 +152,8 @@ impl TestServer {
             running: Some(running),
             _dir: dir,
             pg,
+            config,
+            env,
         };
         s.admin = s.login(ADMIN, ADMIN_PASS).await;
         s
@@ -156,6 +162,16 @@ impl TestServer {
     /// The running server (for reaching its database).
     pub fn running(&self) -> &Running {
         self.running.as_ref().unwrap()
+    }
+
+    /// Stops the server and starts it again on the same database (on a new port).
+    pub async fn restart(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+        let running = apogee::start(&self.config, &self.env, false).await.unwrap();
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
     }
 
     /// Stops the server and drops its PostgreSQL database.

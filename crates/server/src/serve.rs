@@ -65,6 +65,11 @@ pub async fn open_services(config: &Config, env: &DeployEnv) -> Result<Users> {
 /// Seeds the database and builds the state every handler shares.
 pub async fn build_state(config: &Config, env: &DeployEnv, users: Users) -> Result<AppState> {
     let outcome = users.seed(&env.admin, &env.overwrite_settings).await?;
+    // Nobody is connected yet: statuses left from the previous run would show ghosts as online.
+    let stale = users.reset_presence().await?;
+    if stale > 0 {
+        tracing::info!("{stale} users marked offline (presence of the previous run)");
+    }
     let bus: Arc<dyn EventBus> = Arc::new(LocalBus::default());
     let rooms = Rooms::new(users.clone(), bus.clone());
     if let Some((name, generated)) = outcome.admin_created {

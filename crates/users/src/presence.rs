@@ -109,6 +109,13 @@ impl Users {
         self.publisher().attach(bus);
     }
 
+    /// Marks everyone offline at start: sessions live in the memory of the process that holds
+    /// them, so none survive a restart (with several instances, presence needs sessions shared
+    /// between them first; see the module doc).
+    pub async fn reset_presence(&self) -> Result<u64> {
+        repo::users::reset_presence(self.db(), Timestamp::now().millis()).await
+    }
+
     /// A session of the user opened (a DDP login) or reported activity.
     pub async fn session_activity(
         &self,

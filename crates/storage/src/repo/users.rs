@@ -68,6 +68,24 @@ pub async fn set_presence(
     Ok(())
 }
 
+/// Marks every user offline (no sessions exist when the server starts); the number changed.
+pub async fn reset_presence(db: &Db, now: i64) -> Result<u64> {
+    let res = user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value("offline"))
+        .col_expr(user::Column::StatusConnection, Expr::value("offline"))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(
+            Condition::any()
+                .add(user::Column::Status.ne("offline"))
+                .add(user::Column::StatusConnection.ne("offline")),
+        )
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
+    db.accounts_changed();
+    Ok(res.rows_affected)
+}
+
 /// Deletes an account (its roles and tokens go with it) and records it in the trash.
 pub async fn delete(db: &Db, id: &str) -> Result<bool> {
     let txn = super::begin_write(db).await?;

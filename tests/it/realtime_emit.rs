@@ -139,6 +139,25 @@ mod bodies {
             .await;
         assert!(notes.is_empty(), "{notes:?}");
 
+        // `@all` notifies every member (but the sender).
+        ok(
+            &s,
+            "/api/v1/chat.postMessage",
+            &amy,
+            json!({"roomId": rid, "text": "hear ye @all"}),
+        )
+        .await;
+        let ev = b
+            .wait_for(stream_event(
+                "stream-notify-user",
+                format!("{b_id}/notification"),
+            ))
+            .await;
+        assert_eq!(
+            ev["fields"]["args"][0]["payload"]["message"]["msg"],
+            "hear ye @all"
+        );
+
         // Edited, reacted, pinned, starred: the full updated message, on both streams.
         ok(
             &s,
@@ -152,10 +171,9 @@ mod bodies {
             .await;
         assert!(ev["fields"]["args"][0]["editedAt"]["$date"].is_i64());
         let ev = b
-            .wait_for(stream_event(
-                "stream-room-messages",
-                "__my_messages__".into(),
-            ))
+            .wait_for(room_message("__my_messages__", |m| {
+                m["msg"] == "hello again"
+            }))
             .await;
         assert_eq!(ev["fields"]["args"][0]["_id"], mid.as_str());
         let mut a = Ddp::user(&s, "amy", "amy-pw").await;
@@ -253,12 +271,8 @@ mod bodies {
         assert_eq!(n["payload"]["type"], "d");
         assert_eq!(n["payload"]["rid"], dm.as_str());
         let ev = b
-            .wait_for(stream_event(
-                "stream-room-messages",
-                "__my_messages__".into(),
-            ))
+            .wait_for(room_message("__my_messages__", |m| m["msg"] == "psst"))
             .await;
-        assert_eq!(ev["fields"]["args"][0]["msg"], "psst");
         assert_eq!(
             ev["fields"]["args"][1],
             json!({"roomParticipant": true, "roomType": "d"})

@@ -220,6 +220,10 @@ async fn handle_user_event(rt: &Realtime, kind: EventKind) -> Result<()> {
     Ok(())
 }
 
+/// Rocket.Chat's `Notifications_Max_Room_Members` default: larger rooms get no `@all` / `@here`
+/// notifications.
+const MAX_ROOM_MEMBERS_NOTIFIED: i64 = 100;
+
 /// After a new message: every other member's subscription changed (unread, alert, mentions), and
 /// the members the message notifies (the other side of a DM, mentioned users) get `notification`.
 async fn after_new_message(
@@ -255,14 +259,24 @@ async fn after_new_message(
         notify.extend(uids.into_iter().filter(|u| u != sender));
     }
     if let Some(Value::Array(mentions)) = doc.extra.get("mentions") {
+        let mut everyone = false;
         for m in mentions {
-            if let Some(id) = m.get("_id").and_then(Value::as_str)
-                && id != sender
-                && id != "all"
-                && id != "here"
-                && !notify.iter().any(|n| n == id)
-            {
-                notify.push(id.to_owned());
+            match m.get("_id").and_then(Value::as_str) {
+                Some("all" | "here") => everyone = true,
+                Some(id) if id != sender && !notify.iter().any(|n| n == id) => {
+                    notify.push(id.to_owned());
+                }
+                _ => {}
+            }
+        }
+        // `@all` / `@here` notify the members (Rocket.Chat: only in rooms of at most
+        // `Notifications_Max_Room_Members`, 100 by default). The members who can hear a
+        // notification here are the connected ones, which the room index knows.
+        if everyone && room.users_count <= MAX_ROOM_MEMBERS_NOTIFIED {
+            for uid in hub.room_watchers(&room.id) {
+                if uid != sender && !notify.contains(&uid) {
+                    notify.push(uid);
+                }
             }
         }
     }

@@ -73,6 +73,17 @@ impl Sessions {
     }
 }
 
+/// The connection status of a set of sessions: the most present one (`None` without sessions).
+fn best(sessions: &HashMap<String, Activity>) -> Option<&'static str> {
+    if sessions.values().any(|a| *a == Activity::Online) {
+        Some("online")
+    } else if sessions.is_empty() {
+        None
+    } else {
+        Some("away")
+    }
+}
+
 /// The `status` shown for a chosen default and the connection status.
 pub fn effective_status<'a>(default: &'a str, connection: &'a str) -> &'a str {
     if connection == "offline" {
@@ -129,7 +140,12 @@ impl Users {
             if e.sessions.get(session) == Some(&activity) {
                 return Ok(());
             }
+            let before = best(&e.sessions);
             e.sessions.insert(session.to_owned(), activity);
+            if best(&e.sessions) == before {
+                // Another connection of a user already present: nothing to recompute or write.
+                return Ok(());
+            }
             e.lock.clone()
         };
         self.refresh_presence(user_id, lock).await
@@ -142,7 +158,11 @@ impl Users {
             let Some(e) = map.get_mut(user_id) else {
                 return Ok(());
             };
+            let before = best(&e.sessions);
             if e.sessions.remove(session).is_none() {
+                return Ok(());
+            }
+            if best(&e.sessions) == before {
                 return Ok(());
             }
             e.lock.clone()
@@ -194,13 +214,7 @@ impl Users {
 
     /// The connection status from this instance's sessions (`None` without any).
     pub(crate) fn local_connection_status(&self, user_id: &str) -> Option<&'static str> {
-        let map = self.inner.sessions.map();
-        let e = map.get(user_id).filter(|e| !e.sessions.is_empty())?;
-        Some(if e.sessions.values().any(|a| *a == Activity::Online) {
-            "online"
-        } else {
-            "away"
-        })
+        best(&self.inner.sessions.map().get(user_id)?.sessions)
     }
 
     /// Recomputes, persists and publishes a user's presence after one of this instance's

@@ -115,13 +115,6 @@ impl Poster {
     }
 }
 
-/// Answers the callers of a committed batch, each with its stored message.
-fn answer(jobs: Vec<Job>, stored: Vec<Message>) {
-    for (job, m) in jobs.into_iter().zip(stored) {
-        let _ = job.reply.send(Ok(m));
-    }
-}
-
 /// Callers of a SQLite batch with their outcomes, answered when the log is durable.
 type Answers = Vec<(oneshot::Sender<Result<Message>>, Result<Message>)>;
 
@@ -321,9 +314,15 @@ fn write_batch_sqlite(conn: &mut rusqlite::Connection, jobs: &[Job]) -> Result<V
 }
 
 /// The writer task: takes whatever has queued up (at least one post), commits it, answers.
+///
+/// On PostgreSQL a batch commits with `synchronous_commit = off`, which releases the room row's
+/// lock without waiting for the disk, and its callers are answered by a flusher once a later
+/// synchronous commit has flushed the log past it (see [`flusher`]); the writer goes on with the
+/// next batch meanwhile. An in-memory SQLite database answers at once.
 async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Work>) {
     // An in-memory SQLite database has no writer thread: index right after each batch.
     let sqlite = conn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite;
+    let flush = (!sqlite).then(|| start_flushers(&conn));
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs: Vec<Job> = std::mem::take(&mut batch)
@@ -336,17 +335,31 @@ async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Work>) {
         if jobs.is_empty() {
             continue;
         }
-        match write_batch(&conn, &jobs).await {
-            Ok(stored) => answer(jobs, stored),
+        let deferred = flush.is_some();
+        let answers: Answers = match write_batch(&conn, &jobs, deferred).await {
+            Ok(stored) => jobs
+                .into_iter()
+                .zip(stored)
+                .map(|(job, m)| (job.reply, Ok(m)))
+                .collect(),
             Err(e) => {
                 batch_failed(&e, jobs.len());
+                let mut answers = Vec::with_capacity(jobs.len());
                 for job in jobs {
-                    let outcome = write_batch(&conn, std::slice::from_ref(&job))
+                    let outcome = write_batch(&conn, std::slice::from_ref(&job), deferred)
                         .await
                         .map(|mut v| v.remove(0));
-                    let _ = job.reply.send(outcome);
+                    answers.push((job.reply, outcome));
                 }
+                answers
             }
+        };
+        match &flush {
+            // The flushers only stop when this sender is dropped, so the send cannot fail.
+            Some(tx) => {
+                let _ = tx.send(answers);
+            }
+            None => deliver(answers, None),
         }
         if sqlite && let Err(e) = search_index::step_pool(&conn).await {
             tracing::warn!(error = %e, "indexing new messages for search failed");
@@ -354,10 +367,72 @@ async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Work>) {
     }
 }
 
+/// PostgreSQL flushers: two tasks, so that a flush can start while another is in flight.
+const FLUSHERS: usize = 2;
+
+/// Starts the flushers of a PostgreSQL writer; they stop when the returned sender is dropped.
+fn start_flushers(conn: &DatabaseConnection) -> mpsc::UnboundedSender<Answers> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+    for _ in 0..FLUSHERS {
+        tokio::spawn(flusher(conn.clone(), rx.clone()));
+    }
+    tx
+}
+
+/// Takes every batch committed so far, commits a transaction synchronously (which flushes the
+/// log up to its own commit record, and so past every batch taken), then answers those batches.
+///
+/// `pg_current_xact_id()` gives the transaction an id, so its commit writes a commit record and
+/// waits for the flush; it writes no row.
+async fn flusher(
+    conn: DatabaseConnection,
+    rx: std::sync::Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Answers>>>,
+) {
+    use sea_orm::ConnectionTrait;
+    let mut taken: Vec<Answers> = Vec::new();
+    loop {
+        {
+            let mut rx = rx.lock().await;
+            if rx.recv_many(&mut taken, usize::MAX).await == 0 {
+                return;
+            }
+        }
+        let flushed = conn
+            .execute_unprepared("SELECT pg_current_xact_id()")
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                tracing::error!(error = %e, "flushing committed posts failed");
+                db_err(e)
+            });
+        for answers in taken.drain(..) {
+            for (reply, outcome) in answers {
+                let _ = reply.send(match &flushed {
+                    Ok(()) => outcome,
+                    Err(e) => Err(e.clone()),
+                });
+            }
+        }
+    }
+}
+
 /// Writes a batch in one transaction and returns the stored messages (with their sequence
 /// numbers) in the batch's order. Fails as a whole.
-async fn write_batch(conn: &DatabaseConnection, jobs: &[Job]) -> Result<Vec<Message>> {
+///
+/// `deferred` (PostgreSQL): commit without waiting for the log flush; the caller arranges one.
+async fn write_batch(
+    conn: &DatabaseConnection,
+    jobs: &[Job],
+    deferred: bool,
+) -> Result<Vec<Message>> {
+    use sea_orm::ConnectionTrait;
     let txn = crate::repo::begin_write_on(conn).await?;
+    if deferred {
+        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF")
+            .await
+            .map_err(db_err)?;
+    }
     let mut out: Vec<Message> = jobs.iter().map(|j| j.message.clone()).collect();
     for (rid, idx) in by_room(&out) {
         let n = idx.len() as i64;

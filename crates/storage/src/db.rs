@@ -108,7 +108,9 @@ impl Db {
             // Another process (e.g. `apogee user add` while the server runs) may hold the write lock.
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-4000")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Checkpoints run on their own thread (`checkpoint`), never inside a COMMIT.
+            .pragma("wal_autocheckpoint", "0");
         // No ping before handing out a connection: an embedded database cannot have gone away,
         // and on sqlx-sqlite each ping is a round trip to the connection's worker thread.
         let writer_pool = SqlitePoolOptions::new()
@@ -134,6 +136,7 @@ impl Db {
         }
         let direct = Direct::new(base.get_filename().to_path_buf());
         let poster = Poster::start_sqlite(&direct, &opts.sqlite_synchronous)?;
+        crate::checkpoint::start(&direct, &opts.sqlite_synchronous)?;
         let reader_pool = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(opts.max_connections.max(1))

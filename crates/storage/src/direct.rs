@@ -34,6 +34,16 @@ struct Inner {
     path: PathBuf,
 }
 
+/// Whether a [`Direct`] (and so its database) is still in use.
+pub(crate) struct Liveness(Weak<Inner>);
+
+impl Liveness {
+    /// True while some [`Direct`] of the database is alive.
+    pub(crate) fn alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
+}
+
 thread_local! {
     /// This thread's reading connections, one per live [`Direct`] (tests run several servers in one
     /// process); entries of dropped databases are closed on the next use.
@@ -48,6 +58,16 @@ impl Direct {
         }
     }
 
+    /// The database file.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.inner.path
+    }
+
+    /// A handle that tells background threads whether the database is still open.
+    pub(crate) fn liveness(&self) -> Liveness {
+        Liveness(Arc::downgrade(&self.inner))
+    }
+
     /// Opens a connection for reads and writes with the server's pragmas.
     pub(crate) fn open(&self, synchronous: &str) -> Result<Connection> {
         let conn = Connection::open_with_flags(
@@ -58,7 +78,8 @@ impl Direct {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_err)?;
         conn.execute_batch(&format!(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous}; \
-             PRAGMA cache_size = -4000; PRAGMA temp_store = memory;"
+             PRAGMA cache_size = -4000; PRAGMA temp_store = memory; {}",
+            crate::checkpoint::NO_AUTOCHECKPOINT
         ))
         .map_err(sqlite_err)?;
         conn.set_prepared_statement_cache_capacity(64);

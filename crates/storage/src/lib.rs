@@ -2,6 +2,7 @@
 //! connection. SQLite (bundled, WAL, one serialized writer) by default; PostgreSQL when the URL says
 //! `postgres://`. Only this crate and `apogee-migrations` touch sea-orm.
 
+mod checkpoint;
 mod db;
 mod direct;
 pub mod entity;
@@ -9,6 +10,7 @@ mod errors;
 mod group_commit;
 pub mod repo;
 mod search_index;
+mod wal_sync;
 
 pub use db::{Backend, Db, DbOptions, create_postgres_database, drop_postgres_database};
 pub use entity::{

@@ -78,7 +78,11 @@ impl Poster {
         } else {
             None
         };
-        let conn = direct.open(if sync.is_some() { "normal" } else { synchronous })?;
+        let conn = direct.open(if sync.is_some() {
+            "normal"
+        } else {
+            synchronous
+        })?;
         let (tx, rx) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("apogee-post-writer".into())
@@ -143,11 +147,7 @@ fn batch_failed(e: &Error, posts: usize) {
 
 /// The SQLite writer thread: takes whatever has queued up (at least one post), commits it,
 /// answers, and goes again; a batch forms while the previous one is being flushed.
-fn run_sqlite(
-    mut conn: rusqlite::Connection,
-    mut rx: mpsc::Receiver<Work>,
-    sync: Option<WalSync>,
-) {
+fn run_sqlite(mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Work>, sync: Option<WalSync>) {
     // Posts committed since the last index step.
     let mut unindexed = 0usize;
     while let Some(first) = rx.blocking_recv() {

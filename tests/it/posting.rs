@@ -159,9 +159,52 @@ mod bodies {
         assert_eq!(sub["subscription"]["userMentions"], POSTS as i64, "{sub}");
         assert_eq!(sub["subscription"]["unread"], POSTS as i64, "{sub}");
     }
+
+    /// A member's own subscription changes (here: favorite on and off) racing with mentions of
+    /// them keep every mention: an update writes only the columns it changed.
+    pub async fn subscription_updates_keep_concurrent_mentions(s: TestServer) {
+        let writer = s.user("mia").await;
+        let mentioned = s.user("mo").await;
+        s.post(
+            "/api/v1/subscriptions.read",
+            Some(&mentioned),
+            json!({"rid": "GENERAL"}),
+        )
+        .await
+        .ok();
+        const POSTS: usize = 40;
+        let posts = futures::future::join_all((0..POSTS).map(|i| {
+            s.post(
+                "/api/v1/chat.postMessage",
+                Some(&writer),
+                json!({"roomId": "GENERAL", "text": format!("@mo look {i}")}),
+            )
+        }));
+        let favorites = futures::future::join_all((0..POSTS).map(|i| {
+            s.post(
+                "/api/v1/rooms.favorite",
+                Some(&mentioned),
+                json!({"roomId": "GENERAL", "favorite": i % 2 == 0}),
+            )
+        }));
+        let (posts, favorites) = futures::join!(posts, favorites);
+        for r in posts.into_iter().chain(favorites) {
+            r.ok();
+        }
+        let sub = s
+            .get(
+                "/api/v1/subscriptions.getOne?roomId=GENERAL",
+                Some(&mentioned),
+            )
+            .await
+            .ok();
+        assert_eq!(sub["subscription"]["userMentions"], POSTS as i64, "{sub}");
+        assert_eq!(sub["subscription"]["unread"], POSTS as i64, "{sub}");
+    }
 }
 
 db_tests!(
     concurrent_posts_share_commits_not_outcomes,
     concurrent_mentions_all_count,
+    subscription_updates_keep_concurrent_mentions,
 );

@@ -92,6 +92,7 @@ impl Messages {
         // Threads whose roots went are no longer unread for anyone.
         let (subs, _) = repo::subscriptions::of_room(self.db(), &room.id, &Page::default()).await?;
         for mut s in subs {
+            let before = s.clone();
             let tunread: Vec<String> = serde_json::from_str(&s.tunread).unwrap_or_default();
             let kept: Vec<String> = tunread
                 .iter()
@@ -102,7 +103,7 @@ impl Messages {
                 s.tunread = serde_json::to_string(&kept).map_err(Error::internal)?;
                 s.updated_at = now;
                 let uid = s.user_id.clone();
-                repo::subscriptions::update(self.db(), s).await?;
+                repo::subscriptions::update(self.db(), &before, s).await?;
                 self.rooms().bus().publish(Event::new(
                     Topic::User(uid.clone()),
                     EventKind::SubscriptionChanged {

@@ -63,6 +63,7 @@ impl Messages {
         let Some(mut sub) = self.rooms().subscription(uid, rid).await? else {
             return Ok(());
         };
+        let original = sub.clone();
         let drop = |list: &str| -> Option<String> {
             let mut ids: Vec<String> = serde_json::from_str(list).unwrap_or_default();
             let before = ids.len();
@@ -84,7 +85,7 @@ impl Messages {
             return Ok(());
         }
         sub.updated_at = Timestamp::now().millis();
-        repo::subscriptions::update(self.db(), sub).await?;
+        repo::subscriptions::update(self.db(), &original, sub).await?;
         self.rooms().bus().publish(apogee_core::Event::new(
             apogee_core::Topic::User(uid.to_owned()),
             apogee_core::EventKind::SubscriptionChanged {

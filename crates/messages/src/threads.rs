@@ -127,6 +127,7 @@ impl Messages {
         group_mention: bool,
         now: i64,
     ) -> Result<()> {
+        let before = sub.clone();
         let add = |list: &str| -> Option<String> {
             let mut ids: Vec<String> = serde_json::from_str(list).unwrap_or_default();
             if ids.iter().any(|i| i == tmid) {
@@ -153,7 +154,7 @@ impl Messages {
         }
         sub.updated_at = now;
         let (uid, rid) = (sub.user_id.clone(), sub.rid.clone());
-        repo::subscriptions::update(self.db(), sub).await?;
+        repo::subscriptions::update(self.db(), &before, sub).await?;
         self.rooms().bus().publish(Event::new(
             Topic::User(uid.clone()),
             EventKind::SubscriptionChanged {

@@ -245,6 +245,7 @@ impl Rooms {
             .subscription(actor.id(), rid)
             .await?
             .ok_or_else(invalid)?;
+        let before = sub.clone();
         if self.subscription(user_id, rid).await?.is_none() {
             return Err(invalid());
         }
@@ -260,7 +261,7 @@ impl Rooms {
         }
         sub.ignored = serde_json::to_string(&ignored).map_err(Error::internal)?;
         sub.updated_at = Self::now();
-        repo::subscriptions::update(self.db(), sub).await?;
+        repo::subscriptions::update(self.db(), &before, sub).await?;
         self.subscription_changed(actor.id(), rid);
         Ok(())
     }

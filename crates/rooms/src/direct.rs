@@ -54,9 +54,10 @@ impl Rooms {
             if let Some(mut sub) = self.subscription(actor.id(), &room.id).await?
                 && !sub.open
             {
+                let before = sub.clone();
                 sub.open = true;
                 sub.updated_at = Self::now();
-                repo::subscriptions::update(self.db(), sub).await?;
+                repo::subscriptions::update(self.db(), &before, sub).await?;
                 self.subscription_changed(actor.id(), &room.id);
             }
             return Ok((room, false));
@@ -226,10 +227,11 @@ impl Rooms {
             repo::subscriptions::of_room(self.db(), &room.id, &apogee_storage::Page::default())
                 .await?;
         for mut s in subs.into_iter().filter(|s| !s.open) {
+            let before = s.clone();
             s.open = true;
             s.updated_at = Self::now();
             let uid = s.user_id.clone();
-            repo::subscriptions::update(self.db(), s).await?;
+            repo::subscriptions::update(self.db(), &before, s).await?;
             self.subscription_changed(&uid, &room.id);
         }
         Ok(())

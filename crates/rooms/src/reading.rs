@@ -15,6 +15,7 @@ impl Rooms {
             .subscription(actor.id(), rid)
             .await?
             .ok_or_else(|| Error::meteor("error-invalid-subscription", "Invalid subscription"))?;
+        let before = sub.clone();
         let now = Self::now();
         sub.read_seq = room.seq;
         sub.ls = Some(now);
@@ -27,7 +28,7 @@ impl Rooms {
         sub.tunread_user = "[]".into();
         sub.tunread_group = "[]".into();
         sub.updated_at = now;
-        repo::subscriptions::update(self.db(), sub).await?;
+        repo::subscriptions::update(self.db(), &before, sub).await?;
         self.subscription_changed(actor.id(), rid);
         Ok(())
     }
@@ -80,12 +81,13 @@ impl Rooms {
         mut sub: apogee_storage::Subscription,
         ts: i64,
     ) -> Result<()> {
+        let before = sub.clone();
         sub.open = true;
         sub.alert = true;
         sub.ls = Some(ts);
         sub.updated_at = Self::now();
         let rid = sub.rid.clone();
-        repo::subscriptions::update(self.db(), sub).await?;
+        repo::subscriptions::update(self.db(), &before, sub).await?;
         self.subscription_changed(actor.id(), &rid);
         Ok(())
     }
@@ -124,6 +126,7 @@ impl Rooms {
             .subscription(actor.id(), rid)
             .await?
             .ok_or_else(|| Error::meteor("error-user-not-in-room", "User is not in this room"))?;
+        let before = sub.clone();
         if let Some(f) = favorite {
             sub.favorite = f;
         }
@@ -131,7 +134,7 @@ impl Rooms {
             sub.open = o;
         }
         sub.updated_at = Self::now();
-        repo::subscriptions::update(self.db(), sub).await?;
+        repo::subscriptions::update(self.db(), &before, sub).await?;
         self.subscription_changed(actor.id(), rid);
         Ok(())
     }

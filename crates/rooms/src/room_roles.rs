@@ -30,6 +30,7 @@ impl Rooms {
             .subscription(&target.user.id, &room.id)
             .await?
             .ok_or_else(|| Error::meteor("error-user-not-in-room", "User is not in this room"))?;
+        let before = sub.clone();
         let mut roles = room_roles(Some(&sub));
         let has = roles.iter().any(|r| r == role_id);
         match (add, has) {
@@ -60,7 +61,7 @@ impl Rooms {
         }
         sub.roles = serde_json::to_string(&roles).map_err(Error::internal)?;
         sub.updated_at = Self::now();
-        repo::subscriptions::update(self.db(), sub).await?;
+        repo::subscriptions::update(self.db(), &before, sub).await?;
         self.subscription_changed(&target.user.id, &room.id);
         self.publish(
             apogee_core::Topic::Logged,

@@ -214,8 +214,9 @@ impl Rooms {
             let (subs, _) =
                 repo::subscriptions::of_room(self.db(), &room.id, &Page::default()).await?;
             for mut s in subs {
+                let before = s.clone();
                 s.t = room.t.clone();
-                repo::subscriptions::update(self.db(), s).await?;
+                repo::subscriptions::update(self.db(), &before, s).await?;
             }
         }
         if !t.is_empty() {

@@ -38,13 +38,16 @@ pub(crate) fn step_direct(conn: &mut rusqlite::Connection) -> Result<i64> {
     let txn = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sqlite_err)?;
-    let Some(w) = txn
+    let w = match txn
         .query_row(WATERMARK, [], |r| r.get::<_, i64>(0))
         .optional()
-        .map_err(sqlite_err)?
-    else {
-        // Not migrated yet (an old binary's database); nothing to do.
-        return Ok(0);
+    {
+        Ok(Some(w)) => w,
+        // Not migrated yet (the server's first tick can come before its migrations, or this is an
+        // old binary's database): nothing to do.
+        Ok(None) => return Ok(0),
+        Err(e) if e.to_string().contains("no such table") => return Ok(0),
+        Err(e) => return Err(sqlite_err(e)),
     };
     let top: Option<i64> = txn
         .query_row(STEP_TOP, [w, STEP], |r| r.get(0))

@@ -25,13 +25,25 @@ pub async fn insert(db: &Db, s: Subscription) -> Result<()> {
     Ok(())
 }
 
-/// Writes every column of a subscription.
-pub async fn update(db: &Db, s: Subscription) -> Result<Subscription> {
-    s.into_active_model()
-        .reset_all()
-        .update(db.write())
-        .await
-        .map_err(db_err)
+/// Writes the columns of a subscription that differ between `before` (as it was read) and
+/// `after`, and returns the stored row. Columns the caller did not change are left alone, so a
+/// concurrent write to another column (the post writer's read mark, a mention count, a role) is
+/// not undone by this one.
+pub async fn update(db: &Db, before: &Subscription, after: Subscription) -> Result<Subscription> {
+    use sea_orm::{Iterable, ModelTrait};
+    let mut am = before.clone().into_active_model();
+    let mut changed = false;
+    for col in subscription::Column::iter() {
+        let v = after.get(col);
+        if v != before.get(col) {
+            am.set(col, v);
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(after);
+    }
+    am.update(db.write()).await.map_err(db_err)
 }
 
 /// Counts a mention of the user in a room and opens the room for them, in one statement (a

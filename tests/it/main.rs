@@ -11,6 +11,8 @@ mod history_cache;
 mod posting;
 mod realtime;
 mod realtime_emit;
+mod realtime_heartbeat;
+mod realtime_heartbeat;
 mod realtime_methods;
 mod realtime_presence;
 mod roles;

@@ -109,7 +109,17 @@ impl TestServer {
     }
 
     /// Starts a server with the given deployment variables (the admin is always seeded).
-    pub async fn start_with(backend: &Backend, mut env: DeployEnv) -> Self {
+    pub async fn start_with(backend: &Backend, env: DeployEnv) -> Self {
+        Self::start_configured(backend, env, |_| {}).await
+    }
+
+    /// [`TestServer::start_with`], with `tweak` applied to the configuration first (e.g. short
+    /// heartbeats).
+    pub async fn start_configured(
+        backend: &Backend,
+        mut env: DeployEnv,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
@@ -124,6 +134,7 @@ impl TestServer {
             log: "warn".into(),
             ..Config::default()
         };
+        tweak(&mut config);
         let mut pg = None;
         if let Backend::Postgres(base) = backend {
             let name = format!("apogee_t_{}", apogee_core::random_id().to_lowercase());

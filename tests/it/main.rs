@@ -12,7 +12,6 @@ mod posting;
 mod realtime;
 mod realtime_emit;
 mod realtime_heartbeat;
-mod realtime_heartbeat;
 mod realtime_methods;
 mod realtime_presence;
 mod roles;

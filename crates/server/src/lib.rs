@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod deploy_env;
+mod nodelay;
 mod serve;
 
 pub use config::Config;

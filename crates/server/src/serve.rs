@@ -153,6 +153,7 @@ pub async fn start(config: &Config, env: &DeployEnv, signals: bool) -> Result<Ru
     let acceptor = TcpListener::bind(config.listen.clone())
         .into_acceptor()
         .await
+        .map(crate::nodelay::NoDelay)
         .map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = acceptor
         .local_addr()

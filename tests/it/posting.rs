@@ -160,6 +160,57 @@ mod bodies {
         assert_eq!(sub["subscription"]["unread"], POSTS as i64, "{sub}");
     }
 
+    /// Reactions of many members and replies in its thread, all at once on one message, are all
+    /// kept: each rewrites the message's data, and a write that lost a race is redone.
+    pub async fn concurrent_reactions_and_replies_all_kept(s: TestServer) {
+        const N: usize = 12;
+        let mut users = Vec::new();
+        for i in 0..N {
+            users.push(s.user(&format!("fan{i}")).await);
+        }
+        let root = s
+            .post(
+                "/api/v1/chat.postMessage",
+                Some(&s.admin),
+                json!({"roomId": "GENERAL", "text": "react to me"}),
+            )
+            .await
+            .ok();
+        let mid = root["message"]["_id"].as_str().unwrap().to_owned();
+        let reactions = futures::future::join_all(users.iter().map(|u| {
+            s.post(
+                "/api/v1/chat.react",
+                Some(u),
+                json!({"messageId": mid, "emoji": ":thumbsup:"}),
+            )
+        }));
+        let replies = futures::future::join_all(users.iter().map(|u| {
+            s.post(
+                "/api/v1/chat.postMessage",
+                Some(u),
+                json!({"roomId": "GENERAL", "tmid": mid, "text": "me too"}),
+            )
+        }));
+        let (reactions, replies) = futures::join!(reactions, replies);
+        for r in reactions.into_iter().chain(replies) {
+            r.ok();
+        }
+        let m = s
+            .get(
+                &format!("/api/v1/chat.getMessage?msgId={mid}"),
+                Some(&s.admin),
+            )
+            .await
+            .ok();
+        let reacted = m["message"]["reactions"][":thumbsup:"]["usernames"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(reacted, N, "{m}");
+        assert_eq!(m["message"]["tcount"], N as i64, "{m}");
+        let followers = m["message"]["replies"].as_array().map_or(0, Vec::len);
+        assert_eq!(followers, N + 1, "{m}");
+    }
+
     /// A member's own subscription changes (here: favorite on and off) racing with mentions of
     /// them keep every mention: an update writes only the columns it changed.
     pub async fn subscription_updates_keep_concurrent_mentions(s: TestServer) {
@@ -207,4 +258,5 @@ db_tests!(
     concurrent_posts_share_commits_not_outcomes,
     concurrent_mentions_all_count,
     subscription_updates_keep_concurrent_mentions,
+    concurrent_reactions_and_replies_all_kept,
 );

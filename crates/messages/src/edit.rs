@@ -37,6 +37,17 @@ impl Messages {
         msg_id: &str,
         text: &str,
     ) -> Result<Message> {
+        crate::retry::retrying(|| self.update_once(actor, room_id, msg_id, text)).await
+    }
+
+    /// One attempt of [`Self::update`].
+    async fn update_once(
+        &self,
+        actor: &AuthUser,
+        room_id: &str,
+        msg_id: &str,
+        text: &str,
+    ) -> Result<Message> {
         let (mut m, room) = self.message_in_room(room_id, msg_id).await?;
         let settings = self.rooms().users().settings();
         let privileged = self
@@ -78,9 +89,7 @@ impl Messages {
             ));
         }
         let now = Timestamp::now();
-        if settings.bool("Message_KeepHistory") {
-            self.keep_old_version(&m, actor, now.millis()).await?;
-        }
+        let before = m.clone();
         let (mentions, channels) = parse::references(self.db(), text).await?;
         let mut data: Map<String, Value> = serde_json::from_str(&m.data).unwrap_or_default();
         data.insert("mentions".into(), Value::Array(mentions));
@@ -92,8 +101,14 @@ impl Messages {
         );
         m.msg = text.to_owned();
         m.data = Value::Object(data).to_string();
-        m.updated_at = now.millis();
-        let m = repo::messages::update(self.db(), m).await?;
+        m.updated_at = now.millis().max(before.updated_at + 1);
+        let m = repo::messages::update_if_unchanged(self.db(), &before, m)
+            .await?
+            .ok_or_else(crate::retry::lost_race)?;
+        // After the edit won: a lost race must not leave a second copy behind.
+        if settings.bool("Message_KeepHistory") {
+            self.keep_old_version(&before, actor, now.millis()).await?;
+        }
         self.rooms().bus().publish(Event::new(
             Topic::Room(m.rid.clone()),
             EventKind::MessageChanged {

@@ -9,6 +9,7 @@ mod lookup;
 mod marks;
 mod parse;
 mod report;
+mod retry;
 mod thread_sync;
 mod threads;
 

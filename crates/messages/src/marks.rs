@@ -23,10 +23,25 @@ fn shortcode(emoji: &str) -> Result<String> {
 }
 
 impl Messages {
-    async fn save_changed(&self, mut m: Message, data: Map<String, Value>) -> Result<Message> {
+    /// Stores `m` with new `data`, unless the message changed since it was read (see
+    /// [`Self::save_changed_from`]).
+    async fn save_changed(&self, m: Message, data: Map<String, Value>) -> Result<Message> {
+        self.save_changed_from(m.clone(), m, data).await
+    }
+
+    /// Stores `m` (read as `before`, other columns possibly changed since) with new `data`, unless
+    /// the message changed in the meantime (then the caller's attempt is retried).
+    async fn save_changed_from(
+        &self,
+        before: Message,
+        mut m: Message,
+        data: Map<String, Value>,
+    ) -> Result<Message> {
         m.data = Value::Object(data).to_string();
-        m.updated_at = Timestamp::now().millis();
-        let m = repo::messages::update(self.db(), m).await?;
+        m.updated_at = Timestamp::now().millis().max(before.updated_at + 1);
+        let m = repo::messages::update_if_unchanged(self.db(), &before, m)
+            .await?
+            .ok_or_else(crate::retry::lost_race)?;
         self.rooms().bus().publish(Event::new(
             Topic::Room(m.rid.clone()),
             EventKind::MessageChanged {
@@ -59,6 +74,17 @@ impl Messages {
 
     /// `chat.react`: adds or removes the caller's reaction (`should_react` forces one way).
     pub async fn react(
+        &self,
+        actor: &AuthUser,
+        id: &str,
+        emoji: &str,
+        should_react: Option<bool>,
+    ) -> Result<Message> {
+        crate::retry::retrying(|| self.react_once(actor, id, emoji, should_react)).await
+    }
+
+    /// One attempt of [`Self::react`].
+    async fn react_once(
         &self,
         actor: &AuthUser,
         id: &str,
@@ -128,6 +154,11 @@ impl Messages {
     /// `chat.pinMessage` / `chat.unPinMessage` (`pin-message` in the room). Pinning posts a
     /// `message_pinned` system message quoting the pinned one, which is returned.
     pub async fn pin(&self, actor: &AuthUser, id: &str, pin: bool) -> Result<Option<Message>> {
+        crate::retry::retrying(|| self.pin_once(actor, id, pin)).await
+    }
+
+    /// One attempt of [`Self::pin`].
+    async fn pin_once(&self, actor: &AuthUser, id: &str, pin: bool) -> Result<Option<Message>> {
         let (mut m, room) = self.readable_as_member(actor, id).await?;
         if !self.rooms().users().settings().bool("Message_AllowPinning") {
             return Err(Error::meteor(
@@ -140,6 +171,7 @@ impl Messages {
             .await?;
         let mut data = data_of(&m);
         let now = Timestamp::now().millis();
+        let before = m.clone();
         m.pinned = pin;
         if pin {
             data.insert("pinnedAt".into(), json!(now));
@@ -151,7 +183,7 @@ impl Messages {
             data.remove("pinnedAt");
             data.remove("pinnedBy");
         }
-        let pinned = self.save_changed(m, data).await?;
+        let pinned = self.save_changed_from(before, m, data).await?;
         if !pin {
             return Ok(None);
         }
@@ -195,6 +227,11 @@ impl Messages {
 
     /// `chat.starMessage` / `chat.unStarMessage`: the caller's star on a message.
     pub async fn star(&self, actor: &AuthUser, id: &str, star: bool) -> Result<()> {
+        crate::retry::retrying(|| self.star_once(actor, id, star)).await
+    }
+
+    /// One attempt of [`Self::star`].
+    async fn star_once(&self, actor: &AuthUser, id: &str, star: bool) -> Result<()> {
         let (m, _) = self.readable_as_member(actor, id).await?;
         if !self
             .rooms()

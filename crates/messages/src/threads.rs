@@ -62,6 +62,11 @@ impl Messages {
     /// and of the mentioned members (`tunread` and `tunreadUser`). Only those subscriptions are
     /// written.
     pub(crate) async fn note_reply(&self, reply: &Message) -> Result<()> {
+        crate::retry::retrying(|| self.note_reply_once(reply)).await
+    }
+
+    /// One attempt of [`Self::note_reply`].
+    async fn note_reply_once(&self, reply: &Message) -> Result<()> {
         let Some(tmid) = &reply.tmid else {
             return Ok(());
         };
@@ -91,9 +96,12 @@ impl Messages {
         data.insert("tcount".into(), json!(tcount));
         data.insert("tlm".into(), json!(reply.ts));
         data.insert("replies".into(), json!(replies));
+        let before = root.clone();
         root.data = Value::Object(data).to_string();
-        root.updated_at = reply.ts;
-        let root = repo::messages::update(self.db(), root).await?;
+        root.updated_at = reply.ts.max(before.updated_at + 1);
+        let root = repo::messages::update_if_unchanged(self.db(), &before, root)
+            .await?
+            .ok_or_else(crate::retry::lost_race)?;
         let now = Timestamp::now().millis();
         for follower in replies
             .iter()
@@ -265,6 +273,11 @@ impl Messages {
 impl Messages {
     /// `chat.followMessage` / `chat.unfollowMessage`: joins or leaves a thread's followers.
     pub async fn follow(&self, actor: &AuthUser, mid: &str, follow: bool) -> Result<()> {
+        crate::retry::retrying(|| self.follow_once(actor, mid, follow)).await
+    }
+
+    /// One attempt of [`Self::follow`].
+    async fn follow_once(&self, actor: &AuthUser, mid: &str, follow: bool) -> Result<()> {
         let mut root = self.get(actor, mid).await?;
         let mut data: Map<String, Value> = serde_json::from_str(&root.data).unwrap_or_default();
         let mut replies: Vec<String> = data
@@ -284,9 +297,12 @@ impl Messages {
             replies.retain(|r| *r != me);
         }
         data.insert("replies".into(), json!(replies));
+        let before = root.clone();
         root.data = Value::Object(data).to_string();
-        root.updated_at = Timestamp::now().millis();
-        let root = repo::messages::update(self.db(), root).await?;
+        root.updated_at = Timestamp::now().millis().max(before.updated_at + 1);
+        let root = repo::messages::update_if_unchanged(self.db(), &before, root)
+            .await?
+            .ok_or_else(crate::retry::lost_race)?;
         if !follow {
             self.clear_thread_unread(actor.id(), &root.rid, &root.id)
                 .await?;

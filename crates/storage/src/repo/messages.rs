@@ -139,14 +139,39 @@ fn history_direct(
     })
 }
 
-/// Writes every column of a message.
-pub async fn update(db: &Db, m: Message) -> Result<Message> {
-    use sea_orm::ActiveModelTrait;
-    m.into_active_model()
-        .reset_all()
-        .update(db.write())
+/// Writes the columns of a message that differ between `before` (as it was read) and `after`,
+/// provided nobody changed the message in between (same `updatedAt`, text and data); `None`
+/// when somebody did: the caller reads it again and redoes its change. Reactions, pins, stars,
+/// thread replies and edits all rewrite the message's `data`, so a plain write of one would undo
+/// a concurrent other.
+pub async fn update_if_unchanged(
+    db: &Db,
+    before: &Message,
+    after: Message,
+) -> Result<Option<Message>> {
+    use sea_orm::{ActiveModelTrait, Iterable, ModelTrait};
+    let mut am = before.clone().into_active_model();
+    let mut changed = false;
+    for col in message::Column::iter() {
+        let v = after.get(col);
+        if v != before.get(col) {
+            am.set(col, v);
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(Some(after));
+    }
+    let done = message::Entity::update_many()
+        .set(am)
+        .filter(message::Column::Id.eq(&before.id))
+        .filter(message::Column::UpdatedAt.eq(before.updated_at))
+        .filter(message::Column::Msg.eq(&before.msg))
+        .filter(message::Column::Data.eq(&before.data))
+        .exec(db.write())
         .await
-        .map_err(db_err)
+        .map_err(db_err)?;
+    Ok((done.rows_affected > 0).then_some(after))
 }
 
 /// Removes a message: deleted outright, or only hidden when `keep` (history kept). Either way the

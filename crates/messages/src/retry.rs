@@ -28,14 +28,9 @@ where
             Err(e) if matches!(&e, Error::Meteor { code, .. } if code == CHANGED) => {
                 last = Some(e);
                 // Jittered back-off, so the losers of a race do not meet again at once.
-                let jitter = u64::from(std::process::id() ^ attempt).wrapping_mul(2_654_435_761)
-                    ^ u64::from(
-                        std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.subsec_nanos()),
-                    );
                 let max_micros = 100 * u64::from(attempt.min(20) + 1);
-                tokio::time::sleep(std::time::Duration::from_micros(jitter % max_micros)).await;
+                let pause = rand::random_range(0..max_micros);
+                tokio::time::sleep(std::time::Duration::from_micros(pause)).await;
             }
             other => return other,
         }

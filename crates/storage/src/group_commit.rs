@@ -119,22 +119,32 @@ impl Poster {
     }
 }
 
-/// Callers of a SQLite batch with their outcomes, answered when the log is durable.
+/// Callers of a batch with their outcomes, answered when the log is durable.
 type Answers = Vec<(oneshot::Sender<Result<Message>>, Result<Message>)>;
+
+/// The answers of a committed batch: each caller with its stored message.
+fn stored(jobs: Vec<Job>, stored: Vec<Message>) -> Answers {
+    jobs.into_iter()
+        .zip(stored)
+        .map(|(job, m)| (job.reply, Ok(m)))
+        .collect()
+}
+
+/// Sends the answers once the log flush covering them is over (`flushed` is its outcome).
+fn send_all(answers: Answers, flushed: &Result<()>) {
+    for (reply, outcome) in answers {
+        let _ = reply.send(match flushed {
+            Ok(()) => outcome,
+            Err(e) => Err(e.clone()),
+        });
+    }
+}
 
 /// Answers now, or after the next log flush when the writer commits without one.
 fn deliver(answers: Answers, sync: Option<&WalSync>) {
-    let send_all = |answers: Answers, flushed: Result<()>| {
-        for (reply, outcome) in answers {
-            let _ = reply.send(match &flushed {
-                Ok(()) => outcome,
-                Err(e) => Err(e.clone()),
-            });
-        }
-    };
     match sync {
-        Some(sync) => sync.after_flush(Box::new(move |flushed| send_all(answers, flushed))),
-        None => send_all(answers, Ok(())),
+        Some(sync) => sync.after_flush(Box::new(move |flushed| send_all(answers, &flushed))),
+        None => send_all(answers, &Ok(())),
     }
 }
 
@@ -196,11 +206,7 @@ fn write_posts_sqlite(conn: &mut rusqlite::Connection, jobs: Vec<Job>) -> Answer
         "post batch written"
     );
     match outcome {
-        Ok(stored) => jobs
-            .into_iter()
-            .zip(stored)
-            .map(|(job, m)| (job.reply, Ok(m)))
-            .collect(),
+        Ok(done) => stored(jobs, done),
         Err(e) => {
             batch_failed(&e, jobs.len());
             jobs.into_iter()
@@ -337,11 +343,7 @@ async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Work>) {
         }
         let deferred = flush.is_some();
         let answers: Answers = match write_batch(&conn, &jobs, deferred).await {
-            Ok(stored) => jobs
-                .into_iter()
-                .zip(stored)
-                .map(|(job, m)| (job.reply, Ok(m)))
-                .collect(),
+            Ok(done) => stored(jobs, done),
             Err(e) => {
                 batch_failed(&e, jobs.len());
                 let mut answers = Vec::with_capacity(jobs.len());
@@ -359,7 +361,7 @@ async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Work>) {
             Some(tx) => {
                 let _ = tx.send(answers);
             }
-            None => deliver(answers, None),
+            None => send_all(answers, &Ok(())),
         }
         if sqlite && let Err(e) = search_index::step_pool(&conn).await {
             tracing::warn!(error = %e, "indexing new messages for search failed");
@@ -407,12 +409,7 @@ async fn flusher(
                 db_err(e)
             });
         for answers in taken.drain(..) {
-            for (reply, outcome) in answers {
-                let _ = reply.send(match &flushed {
-                    Ok(()) => outcome,
-                    Err(e) => Err(e.clone()),
-                });
-            }
+            send_all(answers, &flushed);
         }
     }
 }

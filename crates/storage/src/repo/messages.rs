@@ -5,7 +5,7 @@ use crate::errors::db_err;
 use crate::{Db, Message};
 use apogee_core::Result;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Posts a message: takes the room's next sequence number, bumps `msgs`, `lm`, the last message
 /// and `updated_at`, and inserts the message, in one transaction. Returns the stored message.
@@ -149,19 +149,9 @@ pub async fn update_if_unchanged(
     before: &Message,
     after: Message,
 ) -> Result<Option<Message>> {
-    use sea_orm::{ActiveModelTrait, Iterable, ModelTrait};
-    let mut am = before.clone().into_active_model();
-    let mut changed = false;
-    for col in message::Column::iter() {
-        let v = after.get(col);
-        if v != before.get(col) {
-            am.set(col, v);
-            changed = true;
-        }
-    }
-    if !changed {
+    let Some(am) = super::changes(before, &after) else {
         return Ok(Some(after));
-    }
+    };
     let done = message::Entity::update_many()
         .set(am)
         .filter(message::Column::Id.eq(&before.id))

@@ -75,3 +75,24 @@ pub(crate) async fn begin_write_on(
     .await
     .map_err(crate::errors::db_err)
 }
+
+/// The active model that writes exactly the columns in which `after` differs from `before` (the
+/// row as it was read), or `None` when nothing changed. Writing only those leaves columns that
+/// other writers own untouched.
+pub(crate) fn changes<M, A>(before: &M, after: &M) -> Option<A>
+where
+    M: sea_orm::ModelTrait + sea_orm::IntoActiveModel<A> + Clone,
+    A: sea_orm::ActiveModelTrait<Entity = <M as sea_orm::ModelTrait>::Entity>,
+{
+    use sea_orm::{EntityTrait, Iterable};
+    let mut am = before.clone().into_active_model();
+    let mut changed = false;
+    for col in <<M as sea_orm::ModelTrait>::Entity as EntityTrait>::Column::iter() {
+        let v = after.get(col);
+        if v != before.get(col) {
+            am.set(col, v);
+            changed = true;
+        }
+    }
+    changed.then_some(am)
+}

@@ -30,20 +30,10 @@ pub async fn insert(db: &Db, s: Subscription) -> Result<()> {
 /// concurrent write to another column (the post writer's read mark, a mention count, a role) is
 /// not undone by this one.
 pub async fn update(db: &Db, before: &Subscription, after: Subscription) -> Result<Subscription> {
-    use sea_orm::{Iterable, ModelTrait};
-    let mut am = before.clone().into_active_model();
-    let mut changed = false;
-    for col in subscription::Column::iter() {
-        let v = after.get(col);
-        if v != before.get(col) {
-            am.set(col, v);
-            changed = true;
-        }
+    match super::changes(before, &after) {
+        Some(am) => am.update(db.write()).await.map_err(db_err),
+        None => Ok(after),
     }
-    if !changed {
-        return Ok(after);
-    }
-    am.update(db.write()).await.map_err(db_err)
 }
 
 /// Counts a mention of the user in a room and opens the room for them, in one statement (a

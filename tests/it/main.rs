@@ -13,6 +13,7 @@ mod realtime;
 mod realtime_emit;
 mod realtime_heartbeat;
 mod realtime_methods;
+mod realtime_prefs;
 mod realtime_presence;
 mod roles;
 mod rooms;

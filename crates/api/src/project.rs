@@ -196,6 +196,9 @@ pub fn subscription(
     let list = |v: &str| serde_json::from_str::<Vec<String>>(v).unwrap_or_default();
     let counts = apogee_rooms::Unread::of(s, room);
     let some = |v: Vec<String>| Some(v).filter(|l| !l.is_empty());
+    let prefs = apogee_rooms::notifications::prefs(s);
+    let text = |k: &str| prefs.get(k).and_then(Value::as_str).map(str::to_owned);
+    let flag = |k: &str| prefs.get(k).and_then(Value::as_bool);
     SubscriptionJson {
         id: s.id.clone(),
         rid: s.rid.clone(),
@@ -224,6 +227,20 @@ pub fn subscription(
         tunread_group: some(list(&s.tunread_group)),
         ignored: Some(list(&s.ignored)).filter(|l| !l.is_empty()),
         prid: room.and_then(|r| r.prid.clone()),
+        desktop_notifications: text("desktopNotifications"),
+        desktop_pref_origin: text("desktopPrefOrigin"),
+        mobile_push_notifications: text("mobilePushNotifications"),
+        mobile_pref_origin: text("mobilePrefOrigin"),
+        email_notifications: text("emailNotifications"),
+        email_pref_origin: text("emailPrefOrigin"),
+        unread_alert: text("unreadAlert"),
+        disable_notifications: flag("disableNotifications"),
+        hide_unread_status: flag("hideUnreadStatus"),
+        hide_mention_status: flag("hideMentionStatus"),
+        mute_group_mentions: flag("muteGroupMentions"),
+        audio_notification_value: text("audioNotificationValue"),
+        blocked: flag("blocked"),
+        blocker: flag("blocker"),
     }
 }
 

@@ -129,6 +129,20 @@ impl RoomFieldsBody {
     }
 }
 
+/// `rooms.saveNotification` body.
+#[derive(Object, Debug)]
+#[oai(rename_all = "camelCase")]
+pub struct SaveNotificationBody {
+    /// The room (the caller must be in it).
+    pub room_id: Option<String>,
+    /// The settings to store, by Rocket.Chat's field names: `desktopNotifications`,
+    /// `mobilePushNotifications`, `emailNotifications` (`all`, `mentions`, `nothing` or `default`),
+    /// `unreadAlert`, `audioNotificationValue` (`default` clears it), and the flags
+    /// `disableNotifications`, `hideUnreadStatus`, `hideMentionStatus`, `muteGroupMentions`
+    /// (`"1"`/`"0"` or booleans). An unknown field or level is `error-invalid-settings`.
+    pub notifications: Option<Value>,
+}
+
 /// `channels.convertToTeam` / `groups.convertToTeam` body.
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
@@ -823,6 +837,37 @@ impl RoomExtrasApi {
             total,
             success: true,
         }))
+    }
+
+    /// rooms.saveNotification: stores the caller's notification settings for a room (shown in
+    /// their subscription; announced as `subscriptions-changed`).
+    #[oai(
+        path = "/rooms.saveNotification",
+        method = "post",
+        operation_id = "rooms.saveNotification",
+        tag = "ApiTags::Rooms"
+    )]
+    async fn save_notification(
+        &self,
+        auth: Auth,
+        body: Json<SaveNotificationBody>,
+    ) -> ApiResult<OkBody> {
+        let b = body.0;
+        let rid = b
+            .room_id
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| Error::Failure("The 'roomId' param is required".into()))?;
+        let settings: Vec<(String, Value)> = match b.notifications {
+            Some(Value::Object(m)) if !m.is_empty() => m.into_iter().collect(),
+            _ => {
+                return Err(Error::Failure("The 'notifications' param is required".into()).into());
+            }
+        };
+        self.state
+            .rooms
+            .save_notifications(&auth.0, &rid, &settings)
+            .await?;
+        Ok(Json(OkBody::ok()))
     }
 
     /// rooms.muteUser: mutes a member (mute-user); posts user-muted.

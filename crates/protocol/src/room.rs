@@ -151,6 +151,49 @@ pub struct SubscriptionJson {
     /// Parent room of a discussion.
     #[oai(skip_serializing_if_is_none)]
     pub prid: Option<String>,
+    /// Desktop notifications for this room: `all`, `mentions` or `nothing` (absent: the user's
+    /// or the server's default).
+    #[oai(skip_serializing_if_is_none)]
+    pub desktop_notifications: Option<String>,
+    /// Where `desktopNotifications` came from: `subscription` (chosen for this room) or `user`.
+    #[oai(skip_serializing_if_is_none)]
+    pub desktop_pref_origin: Option<String>,
+    /// Mobile push notifications for this room: `all`, `mentions` or `nothing`.
+    #[oai(skip_serializing_if_is_none)]
+    pub mobile_push_notifications: Option<String>,
+    /// Where `mobilePushNotifications` came from: `subscription` or `user`.
+    #[oai(skip_serializing_if_is_none)]
+    pub mobile_pref_origin: Option<String>,
+    /// E-mail notifications for this room: `all`, `mentions` or `nothing`.
+    #[oai(skip_serializing_if_is_none)]
+    pub email_notifications: Option<String>,
+    /// Where `emailNotifications` came from: `subscription` or `user`.
+    #[oai(skip_serializing_if_is_none)]
+    pub email_pref_origin: Option<String>,
+    /// Sidebar alert for unread messages: `default`, `all` or `nothing`.
+    #[oai(skip_serializing_if_is_none)]
+    pub unread_alert: Option<String>,
+    /// No notifications at all from this room.
+    #[oai(skip_serializing_if_is_none)]
+    pub disable_notifications: Option<bool>,
+    /// Do not show the room as unread.
+    #[oai(skip_serializing_if_is_none)]
+    pub hide_unread_status: Option<bool>,
+    /// Do not show the mention badge.
+    #[oai(skip_serializing_if_is_none)]
+    pub hide_mention_status: Option<bool>,
+    /// `@all` and `@here` do not notify.
+    #[oai(skip_serializing_if_is_none)]
+    pub mute_group_mentions: Option<bool>,
+    /// The notification sound for this room.
+    #[oai(skip_serializing_if_is_none)]
+    pub audio_notification_value: Option<String>,
+    /// Direct messages: the other member blocked this one.
+    #[oai(skip_serializing_if_is_none)]
+    pub blocked: Option<bool>,
+    /// Direct messages: this member blocked the other one.
+    #[oai(skip_serializing_if_is_none)]
+    pub blocker: Option<bool>,
 }
 
 /// A message (IMessage).

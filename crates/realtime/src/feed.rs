@@ -10,9 +10,10 @@ use crate::project;
 use crate::streams::MY_MESSAGES;
 use apogee_core::event::{EventStream, Received};
 use apogee_core::{Event, EventKind, Result, Topic};
+use apogee_rooms::DesktopPrefs;
 use apogee_users::{Account, UserSelector, status_code};
 use serde_json::{Value, json};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Runs until the bus closes or the service stops.
 pub async fn run(rt: Realtime, mut events: Box<dyn EventStream>) {
@@ -224,8 +225,46 @@ async fn handle_user_event(rt: &Realtime, kind: EventKind) -> Result<()> {
 /// notifications.
 const MAX_ROOM_MEMBERS_NOTIFIED: i64 = 100;
 
+/// A member of a room as the notification rules need it: subscription and account.
+type Member = Option<(apogee_storage::Subscription, Account)>;
+
+async fn load_member(rt: &Realtime, uid: &str, rid: &str) -> Result<Member> {
+    let Some(sub) = rt.rooms().subscription(uid, rid).await? else {
+        return Ok(None);
+    };
+    Ok(account(rt, uid).await?.map(|a| (sub, a)))
+}
+
+/// What a message is to one member, for the desktop notification rules.
+struct Reach {
+    /// The room is a direct message.
+    direct: bool,
+    /// The member is mentioned by name.
+    to_user: bool,
+    /// The message says `@all` or `@here`.
+    to_group: bool,
+    /// The room has more members than `@all`/`@here` (and a user-wide `all`) may notify.
+    large_room: bool,
+}
+
+/// Rocket.Chat's desktop rule for one member: `disableNotifications` silences the room;
+/// `muteGroupMentions` silences `@all`/`@here` unless the member is also named; `nothing` never
+/// notifies, `all` notifies every message (a user-wide `all` not in large rooms); otherwise
+/// (`mentions`, `default`, unset) direct messages and mentions do.
+fn desktop_wanted(p: &DesktopPrefs, r: &Reach) -> bool {
+    if p.disabled || (p.mute_group_mentions && r.to_group && !r.to_user) {
+        return false;
+    }
+    match p.level.as_deref() {
+        Some("nothing") => false,
+        Some("all") if !(p.from_user && r.large_room) => true,
+        _ => r.direct || r.to_user || (r.to_group && !r.large_room),
+    }
+}
+
 /// After a new message: every other member's subscription changed (unread, alert, mentions), and
-/// the members the message notifies (the other side of a DM, mentioned users) get `notification`.
+/// the members the message notifies (per their room and user preferences: the other side of a
+/// DM, mentioned users, everyone who asked for every message) get `notification`.
 async fn after_new_message(
     rt: &Realtime,
     room: &apogee_storage::Room,
@@ -233,56 +272,76 @@ async fn after_new_message(
 ) -> Result<()> {
     let hub = rt.hub();
     let sender = doc.u.id.as_str();
-    for uid in hub.room_watchers(&room.id) {
+    let watchers = hub.room_watchers(&room.id);
+    let mut members: HashMap<String, Member> = HashMap::new();
+    for uid in &watchers {
         let key = Key::new(Stream::NotifyUser, &format!("{uid}/subscriptions-changed"));
         if uid == sender || !hub.has(&key) {
             continue;
         }
-        if let Some(sub) = rt.rooms().subscription(&uid, &room.id).await?
-            && let Some(member) = account(rt, &uid).await?
-        {
-            let doc = project::subscription(&sub, Some(room), &member);
-            let (key, f) = user_event(&uid, "subscriptions-changed", &json(&("updated", doc))?);
+        let member = load_member(rt, uid, &room.id).await?;
+        if let Some((sub, acc)) = &member {
+            let doc = project::subscription(sub, Some(room), acc);
+            let (key, f) = user_event(uid, "subscriptions-changed", &json(&("updated", doc))?);
             hub.deliver(&key, &f, None);
         }
+        members.insert(uid.clone(), member);
     }
     if doc.t.is_some() {
         return Ok(());
     }
-    let mut notify: Vec<String> = Vec::new();
+    // Who might be notified: the other side of a DM, mentioned users, and the connected members
+    // (any of them may want every message). Only those listening to their `notification`
+    // events are looked at further.
+    let mut candidates: Vec<String> = Vec::new();
     if room.t == "d" {
         let uids: Vec<String> = room
             .uids
             .as_deref()
             .and_then(|u| serde_json::from_str(u).ok())
             .unwrap_or_default();
-        notify.extend(uids.into_iter().filter(|u| u != sender));
+        candidates.extend(uids);
     }
+    let mut mentioned: HashSet<String> = HashSet::new();
+    let mut to_group = false;
     if let Some(Value::Array(mentions)) = doc.extra.get("mentions") {
-        let mut everyone = false;
         for m in mentions {
             match m.get("_id").and_then(Value::as_str) {
-                Some("all" | "here") => everyone = true,
-                Some(id) if id != sender && !notify.iter().any(|n| n == id) => {
-                    notify.push(id.to_owned());
+                Some("all" | "here") => to_group = true,
+                Some(id) => {
+                    mentioned.insert(id.to_owned());
+                    candidates.push(id.to_owned());
                 }
-                _ => {}
-            }
-        }
-        // `@all` / `@here` notify the members (Rocket.Chat: only in rooms of at most
-        // `Notifications_Max_Room_Members`, 100 by default). The members who can hear a
-        // notification here are the connected ones, which the room index knows.
-        if everyone && room.users_count <= MAX_ROOM_MEMBERS_NOTIFIED {
-            for uid in hub.room_watchers(&room.id) {
-                if uid != sender && !notify.contains(&uid) {
-                    notify.push(uid);
-                }
+                None => {}
             }
         }
     }
-    for uid in notify {
+    candidates.extend(watchers);
+    let mut seen = HashSet::new();
+    candidates.retain(|u| u != sender && seen.insert(u.clone()));
+    // `@all` / `@here` notify the members only in rooms of at most
+    // `Notifications_Max_Room_Members` (100 by default), as in Rocket.Chat.
+    let large_room = room.users_count > MAX_ROOM_MEMBERS_NOTIFIED;
+    for uid in candidates {
         let key = Key::new(Stream::NotifyUser, &format!("{uid}/notification"));
-        if !hub.has(&key) || rt.rooms().subscription(&uid, &room.id).await?.is_none() {
+        if !hub.has(&key) {
+            continue;
+        }
+        let member = match members.remove(&uid) {
+            Some(m) => m,
+            None => load_member(rt, &uid, &room.id).await?,
+        };
+        let Some((sub, acc)) = member else {
+            continue;
+        };
+        let prefs = DesktopPrefs::of(&sub, &apogee_users::Users::preferences(&acc.user));
+        let reach = Reach {
+            direct: room.t == "d",
+            to_user: mentioned.contains(&uid),
+            to_group,
+            large_room,
+        };
+        if !desktop_wanted(&prefs, &reach) {
             continue;
         }
         let sender_name = doc.u.name.clone().unwrap_or_else(|| doc.u.username.clone());
@@ -312,6 +371,12 @@ async fn after_new_message(
                 && let Some(name) = &room.name
             {
                 o.insert("name".into(), json!(name));
+            }
+            if let Some(sound) = apogee_rooms::notifications::prefs(&sub)
+                .get("audioNotificationValue")
+                .and_then(Value::as_str)
+            {
+                o.insert("audioNotificationValue".into(), json!(sound));
             }
         }
         let args = json(&[json!({"title": title, "text": text, "payload": payload})])?;

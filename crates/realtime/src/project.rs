@@ -277,6 +277,10 @@ pub struct SubscriptionDoc {
     /// Parent room of a discussion.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prid: Option<String>,
+    /// Notification preferences and DM blocking flags under Rocket.Chat's names
+    /// (`desktopNotifications`, `disableNotifications`, `blocked`, ...), as stored.
+    #[serde(flatten)]
+    pub prefs: Map<String, Value>,
 }
 
 /// A subscription of `member`, with counters derived from its room's message sequence (the same
@@ -310,5 +314,6 @@ pub fn subscription(s: &Subscription, room: Option<&Room>, member: &Account) -> 
         tunread: list(&s.tunread),
         ignored: Some(list(&s.ignored)).filter(|l| !l.is_empty()),
         prid: room.and_then(|r| r.prid.clone()),
+        prefs: apogee_rooms::notifications::prefs(s),
     }
 }

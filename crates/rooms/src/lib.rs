@@ -10,6 +10,7 @@ mod lookup;
 mod membership;
 mod names;
 mod reading;
+pub mod notifications;
 mod room_roles;
 mod settings;
 mod system;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 pub use discussion::NewDiscussion;
 pub use membership::CreateRoom;
 pub use reading::Counters;
+pub use notifications::DesktopPrefs;
 pub use settings::RoomChange;
 pub use unread::Unread;
 

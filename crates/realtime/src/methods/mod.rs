@@ -76,6 +76,7 @@ pub async fn call(s: &mut Session, name: &str, params: &[Value]) -> Answer {
                 "muteUserInRoom" => rooms::mute(s, &actor, p, true).await,
                 "unmuteUserInRoom" => rooms::mute(s, &actor, p, false).await,
                 "eraseRoom" => rooms::erase_room(s, &actor, p).await,
+                "saveNotificationSettings" => rooms::save_notification(s, &actor, p).await,
                 "saveUserProfile" => account::save_profile(s, &actor, p).await,
                 "getReadReceipts" => account::read_receipts(p),
                 "saveUserPreferences" => account::save_preferences(s, &actor, p).await,

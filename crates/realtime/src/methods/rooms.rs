@@ -1,6 +1,7 @@
 //! Room and subscription methods: `readMessages`, `subscriptions/get`, `rooms/get`,
 //! `getRoomRoles`, `getRoomIdByNameOrId`, `getRoomNameById`, `canAccessRoom`, `joinRoom`,
-//! `leaveRoom`, `createDirectMessage`, and the typing relay `stream-notify-room`.
+//! `leaveRoom`, `createDirectMessage`, `saveNotificationSettings`, and the typing relay
+//! `stream-notify-room`.
 
 use super::{Answer, Params, answer};
 use crate::ejson::{Date, parse_date};
@@ -462,6 +463,17 @@ pub async fn erase_room(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer 
     let room = s.rt.rooms().any_room(actor, &by_id(rid)).await?;
     s.rt.rooms()
         .delete_room(actor, &by_id(rid), kind_of(&room))
+        .await?;
+    Ok(Some(Value::Bool(true)))
+}
+
+/// `saveNotificationSettings [rid, field, value]` → `true` (like `rooms.saveNotification`).
+pub async fn save_notification(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let rid = p.str(0)?;
+    let field = p.str(1)?;
+    let value = p.opt(2).ok_or_else(match_failed)?;
+    s.rt.rooms()
+        .save_notifications(actor, rid, &[(field.to_owned(), value.clone())])
         .await?;
     Ok(Some(Value::Bool(true)))
 }

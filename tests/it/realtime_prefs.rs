@@ -1,0 +1,339 @@
+//! Per-room notification preferences (`rooms.saveNotification`, `saveNotificationSettings`) over
+//! REST and DDP, with the frames a connected client sees.
+
+use crate::ddp::{Ddp, stream_event};
+use apogee_blackbox::{Creds, TestServer, db_tests};
+use serde_json::{Value, json};
+
+/// Subscribes and checks `ready`.
+async fn listen(c: &mut Ddp, stream: &str, event: &str) {
+    let r = c.sub(stream, json!([event, false])).await;
+    assert_eq!(r["msg"], "ready", "{stream} {event}: {r}");
+}
+
+/// A `subscriptions-changed` `updated` event of `uid` for room `rid` whose subscription matches.
+fn sub_changed(uid: &str, rid: &str, pred: impl Fn(&Value) -> bool) -> impl Fn(&Value) -> bool {
+    let is = stream_event("stream-notify-user", format!("{uid}/subscriptions-changed"));
+    let rid = rid.to_owned();
+    move |v: &Value| {
+        let s = &v["fields"]["args"][1];
+        is(v) && v["fields"]["args"][0] == "updated" && s["rid"] == rid.as_str() && pred(s)
+    }
+}
+
+async fn post(s: &TestServer, who: &Creds, rid: &str, text: &str) {
+    s.post(
+        "/api/v1/chat.postMessage",
+        Some(who),
+        json!({"roomId": rid, "text": text}),
+    )
+    .await
+    .ok();
+}
+
+/// The `<uid>/notification` events for messages with this text arriving within a short while.
+async fn notes_for(c: &mut Ddp, uid: &str, rid: &str, text: &str) -> usize {
+    // The message itself arrives first on the room's stream; notifications follow it.
+    let on_room = stream_event("stream-room-messages", rid.to_owned());
+    let t = text.to_owned();
+    c.wait_for(move |v| on_room(v) && v["fields"]["args"][0]["msg"] == t.as_str())
+        .await;
+    let is = stream_event("stream-notify-user", format!("{uid}/notification"));
+    let t = text.to_owned();
+    c.collect(400, move |v| {
+        is(v) && v["fields"]["args"][0]["payload"]["message"]["msg"] == t.as_str()
+    })
+    .await
+    .len()
+}
+
+async fn sub_of(s: &TestServer, who: &Creds, rid: &str) -> Value {
+    let b = s
+        .get(
+            &format!("/api/v1/subscriptions.getOne?roomId={rid}"),
+            Some(who),
+        )
+        .await
+        .ok();
+    b["subscription"].clone()
+}
+
+mod bodies {
+    use super::*;
+
+    pub async fn notification_prefs_rest_and_ddp(s: TestServer) {
+        let amy = s.user("amy").await;
+        let bob = s.user("bob").await;
+        s.user("cat").await;
+        let cat = s.login("cat", "cat-pw").await;
+        let r = s
+            .post(
+                "/api/v1/channels.create",
+                Some(&amy),
+                json!({"name": "prefs1", "members": ["bob"]}),
+            )
+            .await
+            .ok();
+        let rid = r["channel"]["_id"].as_str().unwrap().to_owned();
+        let b_id = bob.user_id.clone();
+        let mut b = Ddp::user(&s, "bob", "bob-pw").await;
+        listen(&mut b, "stream-room-messages", &rid).await;
+        listen(
+            &mut b,
+            "stream-notify-user",
+            &format!("{b_id}/rooms-changed"),
+        )
+        .await;
+        listen(
+            &mut b,
+            "stream-notify-user",
+            &format!("{b_id}/subscriptions-changed"),
+        )
+        .await;
+        listen(
+            &mut b,
+            "stream-notify-user",
+            &format!("{b_id}/notification"),
+        )
+        .await;
+
+        // Nothing chosen: a plain channel message does not notify, a mention does.
+        post(&s, &amy, &rid, "plain one").await;
+        assert_eq!(notes_for(&mut b, &b_id, &rid, "plain one").await, 0);
+        post(&s, &amy, &rid, "hey @bob").await;
+        assert_eq!(notes_for(&mut b, &b_id, &rid, "hey @bob").await, 1);
+
+        // REST: desktop "all" (with a sound); the subscription shows it, and says so live.
+        s.post(
+            "/api/v1/rooms.saveNotification",
+            Some(&bob),
+            json!({"roomId": rid, "notifications": {
+                "desktopNotifications": "all", "audioNotificationValue": "beep",
+                "hideUnreadStatus": "1"}}),
+        )
+        .await
+        .ok();
+        let ev = b
+            .wait_for(sub_changed(&b_id, &rid, |s| {
+                s["desktopNotifications"] == "all"
+            }))
+            .await;
+        let doc = &ev["fields"]["args"][1];
+        assert_eq!(doc["desktopPrefOrigin"], "subscription", "{ev}");
+        assert_eq!(doc["audioNotificationValue"], "beep", "{ev}");
+        assert_eq!(doc["hideUnreadStatus"], true, "{ev}");
+        let sub = sub_of(&s, &bob, &rid).await;
+        assert_eq!(sub["desktopNotifications"], "all", "{sub}");
+        assert_eq!(sub["desktopPrefOrigin"], "subscription", "{sub}");
+        assert_eq!(sub["hideUnreadStatus"], true, "{sub}");
+        post(&s, &amy, &rid, "plain two").await;
+        let is = stream_event("stream-room-messages", rid.clone());
+        b.wait_for(move |v| is(v) && v["fields"]["args"][0]["msg"] == "plain two")
+            .await;
+        let ev = b
+            .wait_for(stream_event(
+                "stream-notify-user",
+                format!("{b_id}/notification"),
+            ))
+            .await;
+        let n = &ev["fields"]["args"][0];
+        assert_eq!(n["payload"]["message"]["msg"], "plain two", "{ev}");
+        assert_eq!(n["payload"]["audioNotificationValue"], "beep", "{ev}");
+
+        // DDP: desktop "nothing"; even a mention is silent. The method answers true.
+        let r = b
+            .call(
+                "saveNotificationSettings",
+                json!([rid, "desktopNotifications", "nothing"]),
+            )
+            .await;
+        assert_eq!(r["result"], true, "{r}");
+        b.wait_for(sub_changed(&b_id, &rid, |s| {
+            s["desktopNotifications"] == "nothing"
+        }))
+        .await;
+        post(&s, &amy, &rid, "again @bob").await;
+        assert_eq!(notes_for(&mut b, &b_id, &rid, "again @bob").await, 0);
+
+        // "default" without a user preference clears the field (Rocket.Chat unsets it).
+        let r = b
+            .call(
+                "saveNotificationSettings",
+                json!([rid, "desktopNotifications", "default"]),
+            )
+            .await;
+        assert_eq!(r["result"], true, "{r}");
+        b.wait_for(sub_changed(&b_id, &rid, |s| {
+            s.get("desktopNotifications").is_none() && s.get("desktopPrefOrigin").is_none()
+        }))
+        .await;
+
+        // muteGroupMentions: @all is silent, a mention by name is not.
+        let r = b
+            .call(
+                "saveNotificationSettings",
+                json!([rid, "muteGroupMentions", "1"]),
+            )
+            .await;
+        assert_eq!(r["result"], true, "{r}");
+        b.wait_for(sub_changed(&b_id, &rid, |s| s["muteGroupMentions"] == true))
+            .await;
+        post(&s, &amy, &rid, "news @all").await;
+        assert_eq!(notes_for(&mut b, &b_id, &rid, "news @all").await, 0);
+        post(&s, &amy, &rid, "news @all and @bob").await;
+        assert_eq!(
+            notes_for(&mut b, &b_id, &rid, "news @all and @bob").await,
+            1
+        );
+
+        // The user's own preference applies where the room says "default".
+        s.post(
+            "/api/v1/users.setPreferences",
+            Some(&bob),
+            json!({"data": {"desktopNotifications": "all"}}),
+        )
+        .await
+        .ok();
+        post(&s, &amy, &rid, "plain three").await;
+        assert_eq!(notes_for(&mut b, &b_id, &rid, "plain three").await, 1);
+        // ... and "default" saved now records it, marked as the user's.
+        s.post(
+            "/api/v1/rooms.saveNotification",
+            Some(&bob),
+            json!({"roomId": rid, "notifications": {"desktopNotifications": "default"}}),
+        )
+        .await
+        .ok();
+        let sub = sub_of(&s, &bob, &rid).await;
+        assert_eq!(sub["desktopNotifications"], "all", "{sub}");
+        assert_eq!(sub["desktopPrefOrigin"], "user", "{sub}");
+
+        // disableNotifications: nothing notifies, not even a mention (boolean accepted too).
+        s.post(
+            "/api/v1/rooms.saveNotification",
+            Some(&bob),
+            json!({"roomId": rid, "notifications": {"disableNotifications": true}}),
+        )
+        .await
+        .ok();
+        b.wait_for(sub_changed(&b_id, &rid, |s| {
+            s["disableNotifications"] == true
+        }))
+        .await;
+        post(&s, &amy, &rid, "last @bob").await;
+        assert_eq!(notes_for(&mut b, &b_id, &rid, "last @bob").await, 0);
+
+        // Direct messages: "nothing" silences the DM too.
+        let dm = s
+            .post("/api/v1/dm.create", Some(&amy), json!({"username": "bob"}))
+            .await
+            .ok();
+        let dm_rid = dm["room"]["_id"].as_str().unwrap().to_owned();
+        let mut b2 = Ddp::user(&s, "bob", "bob-pw").await;
+        listen(&mut b2, "stream-room-messages", &dm_rid).await;
+        listen(
+            &mut b2,
+            "stream-notify-user",
+            &format!("{b_id}/notification"),
+        )
+        .await;
+        post(&s, &amy, &dm_rid, "dm one").await;
+        assert_eq!(notes_for(&mut b2, &b_id, &dm_rid, "dm one").await, 1);
+        let r = b2
+            .call(
+                "saveNotificationSettings",
+                json!([dm_rid, "desktopNotifications", "nothing"]),
+            )
+            .await;
+        assert_eq!(r["result"], true, "{r}");
+        post(&s, &amy, &dm_rid, "dm two").await;
+        assert_eq!(notes_for(&mut b2, &b_id, &dm_rid, "dm two").await, 0);
+
+        // Errors: Rocket.Chat's, never a 500.
+        let e = s
+            .post(
+                "/api/v1/rooms.saveNotification",
+                Some(&bob),
+                json!({"roomId": rid, "notifications": {"colour": "red"}}),
+            )
+            .await
+            .err_type("error-invalid-settings");
+        assert_eq!(
+            e["error"],
+            "Invalid settings field [error-invalid-settings]"
+        );
+        let e = s
+            .post(
+                "/api/v1/rooms.saveNotification",
+                Some(&bob),
+                json!({"roomId": rid, "notifications": {"emailNotifications": "loud"}}),
+            )
+            .await
+            .err_type("error-invalid-settings");
+        assert_eq!(
+            e["error"],
+            "Invalid settings value [error-invalid-settings]"
+        );
+        let e = s
+            .post(
+                "/api/v1/rooms.saveNotification",
+                Some(&bob),
+                json!({"notifications": {"desktopNotifications": "all"}}),
+            )
+            .await
+            .err(400);
+        assert_eq!(e["error"], "The 'roomId' param is required");
+        let e = s
+            .post(
+                "/api/v1/rooms.saveNotification",
+                Some(&bob),
+                json!({"roomId": rid, "notifications": {}}),
+            )
+            .await
+            .err(400);
+        assert_eq!(e["error"], "The 'notifications' param is required");
+        // Not a member of the room: no subscription to change.
+        s.post(
+            "/api/v1/rooms.saveNotification",
+            Some(&cat),
+            json!({"roomId": rid, "notifications": {"desktopNotifications": "all"}}),
+        )
+        .await
+        .err_type("error-invalid-subscription");
+        s.post(
+            "/api/v1/rooms.saveNotification",
+            None,
+            json!({"roomId": rid, "notifications": {"desktopNotifications": "all"}}),
+        )
+        .await
+        .err(401);
+        let r = b
+            .call(
+                "saveNotificationSettings",
+                json!([rid, "desktopNotifications", "loud"]),
+            )
+            .await;
+        assert_eq!(r["error"]["error"], "error-invalid-settings", "{r}");
+        let r = b
+            .call("saveNotificationSettings", json!([rid, "nonsense", "1"]))
+            .await;
+        assert_eq!(r["error"]["error"], "error-invalid-settings", "{r}");
+        let r = b
+            .call(
+                "saveNotificationSettings",
+                json!([rid, "desktopNotifications", {"x": 1}]),
+            )
+            .await;
+        assert_eq!(r["error"]["error"], 400, "{r}");
+        let r = b
+            .call(
+                "saveNotificationSettings",
+                json!(["nowhere", "desktopNotifications", "all"]),
+            )
+            .await;
+        assert_eq!(r["error"]["error"], "error-invalid-subscription", "{r}");
+        s.stop().await;
+    }
+}
+
+db_tests!(notification_prefs_rest_and_ddp);

@@ -1,5 +1,6 @@
-//! Per-room notification preferences (`rooms.saveNotification`, `saveNotificationSettings`) over
-//! REST and DDP, with the frames a connected client sees.
+//! Per-room notification preferences (`rooms.saveNotification`, `saveNotificationSettings`) and
+//! blocking in direct messages (`blockUser` / `unblockUser`), over REST and DDP, with the frames a
+//! connected client sees.
 
 use crate::ddp::{Ddp, stream_event};
 use apogee_blackbox::{Creds, TestServer, db_tests};
@@ -334,6 +335,120 @@ mod bodies {
         assert_eq!(r["error"]["error"], "error-invalid-subscription", "{r}");
         s.stop().await;
     }
+
+    pub async fn block_user_in_direct_messages(s: TestServer) {
+        let amy = s.user("amy").await;
+        let bob = s.user("bob").await;
+        let cat = s.user("cat").await;
+        let dm = s
+            .post("/api/v1/dm.create", Some(&amy), json!({"username": "bob"}))
+            .await
+            .ok();
+        let rid = dm["room"]["_id"].as_str().unwrap().to_owned();
+        post(&s, &amy, &rid, "before").await;
+        let (a_id, b_id) = (amy.user_id.clone(), bob.user_id.clone());
+        let mut a = Ddp::user(&s, "amy", "amy-pw").await;
+        listen(
+            &mut a,
+            "stream-notify-user",
+            &format!("{a_id}/subscriptions-changed"),
+        )
+        .await;
+        let mut b = Ddp::user(&s, "bob", "bob-pw").await;
+        listen(
+            &mut b,
+            "stream-notify-user",
+            &format!("{b_id}/subscriptions-changed"),
+        )
+        .await;
+
+        // amy blocks bob: her subscription is the blocker, his the blocked, each told live.
+        let r = a
+            .call("blockUser", json!([{"rid": rid, "blocked": b_id}]))
+            .await;
+        assert_eq!(r["result"], true, "{r}");
+        a.wait_for(sub_changed(&a_id, &rid, |s| s["blocker"] == true))
+            .await;
+        b.wait_for(sub_changed(&b_id, &rid, |s| s["blocked"] == true))
+            .await;
+        assert_eq!(sub_of(&s, &amy, &rid).await["blocker"], true);
+        assert_eq!(sub_of(&s, &bob, &rid).await["blocked"], true);
+        assert!(sub_of(&s, &amy, &rid).await.get("blocked").is_none());
+
+        // Neither can post, over REST or DDP.
+        for who in [&amy, &bob] {
+            let e = s
+                .post(
+                    "/api/v1/chat.postMessage",
+                    Some(who),
+                    json!({"roomId": rid, "text": "blocked?"}),
+                )
+                .await
+                .err(400);
+            assert_eq!(e["error"], "room_is_blocked", "{e}");
+            let e = s
+                .post(
+                    "/api/v1/chat.sendMessage",
+                    Some(who),
+                    json!({"message": {"rid": rid, "msg": "blocked?"}}),
+                )
+                .await
+                .err(400);
+            assert_eq!(e["error"], "room_is_blocked", "{e}");
+        }
+        let r = b
+            .call("sendMessage", json!([{"rid": rid, "msg": "blocked?"}]))
+            .await;
+        assert_eq!(r["error"]["reason"], "room_is_blocked", "{r}");
+
+        // Unblocking removes both flags; posting works again.
+        let r = a
+            .call("unblockUser", json!([{"rid": rid, "blocked": b_id}]))
+            .await;
+        assert_eq!(r["result"], true, "{r}");
+        b.wait_for(sub_changed(&b_id, &rid, |s| s.get("blocked").is_none()))
+            .await;
+        assert!(sub_of(&s, &amy, &rid).await.get("blocker").is_none());
+        post(&s, &bob, &rid, "after").await;
+        let r = a
+            .call("sendMessage", json!([{"rid": rid, "msg": "after too"}]))
+            .await;
+        assert!(r.get("error").is_none(), "{r}");
+
+        // Only in a direct message both are in.
+        let ch = s
+            .post(
+                "/api/v1/channels.create",
+                Some(&amy),
+                json!({"name": "blockless", "members": ["bob"]}),
+            )
+            .await
+            .ok();
+        let ch_rid = ch["channel"]["_id"].as_str().unwrap();
+        let r = a
+            .call("blockUser", json!([{"rid": ch_rid, "blocked": b_id}]))
+            .await;
+        assert_eq!(r["error"]["error"], "error-invalid-room", "{r}");
+        let r = a
+            .call("blockUser", json!([{"rid": rid, "blocked": cat.user_id}]))
+            .await;
+        assert_eq!(r["error"]["error"], "error-invalid-room", "{r}");
+        let r = a
+            .call("blockUser", json!([{"rid": "nowhere", "blocked": b_id}]))
+            .await;
+        assert_eq!(r["error"]["error"], "error-invalid-room", "{r}");
+        let mut c = Ddp::user(&s, "cat", "cat-pw").await;
+        let r = c
+            .call("blockUser", json!([{"rid": rid, "blocked": b_id}]))
+            .await;
+        assert_eq!(r["error"]["error"], "error-invalid-room", "{r}");
+        let r = c.call("blockUser", json!([{"rid": rid}])).await;
+        assert_eq!(r["error"]["error"], 400, "{r}");
+        s.stop().await;
+    }
 }
 
-db_tests!(notification_prefs_rest_and_ddp);
+db_tests!(
+    notification_prefs_rest_and_ddp,
+    block_user_in_direct_messages,
+);

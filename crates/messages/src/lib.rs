@@ -205,6 +205,10 @@ impl Messages {
 
     async fn check_can_post(&self, actor: &AuthUser, room: &Room, mode: SendMode) -> Result<()> {
         let sub = self.rooms.subscription(actor.id(), &room.id).await?;
+        // Either side of a blocked direct message cannot post (Rocket.Chat's canSendMessage).
+        if room.t == "d" && sub.as_ref().is_some_and(apogee_rooms::blocking::is_blocked) {
+            return Err(Error::Failure("room_is_blocked".into()));
+        }
         if sub.is_none() {
             let may_join =
                 mode == SendMode::Post && room.t == "c" && self.rooms.can_view(actor, room).await?;

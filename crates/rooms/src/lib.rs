@@ -4,13 +4,14 @@
 pub mod access;
 mod activity;
 mod admin;
+pub mod blocking;
 mod direct;
 mod discussion;
 mod lookup;
 mod membership;
 mod names;
-mod reading;
 pub mod notifications;
+mod reading;
 mod room_roles;
 mod settings;
 mod system;
@@ -23,8 +24,8 @@ use std::sync::Arc;
 
 pub use discussion::NewDiscussion;
 pub use membership::CreateRoom;
-pub use reading::Counters;
 pub use notifications::DesktopPrefs;
+pub use reading::Counters;
 pub use settings::RoomChange;
 pub use unread::Unread;
 

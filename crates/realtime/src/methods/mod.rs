@@ -77,6 +77,8 @@ pub async fn call(s: &mut Session, name: &str, params: &[Value]) -> Answer {
                 "unmuteUserInRoom" => rooms::mute(s, &actor, p, false).await,
                 "eraseRoom" => rooms::erase_room(s, &actor, p).await,
                 "saveNotificationSettings" => rooms::save_notification(s, &actor, p).await,
+                "blockUser" => rooms::block(s, &actor, p, true).await,
+                "unblockUser" => rooms::block(s, &actor, p, false).await,
                 "saveUserProfile" => account::save_profile(s, &actor, p).await,
                 "getReadReceipts" => account::read_receipts(p),
                 "saveUserPreferences" => account::save_preferences(s, &actor, p).await,

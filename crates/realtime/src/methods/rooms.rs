@@ -1,7 +1,7 @@
 //! Room and subscription methods: `readMessages`, `subscriptions/get`, `rooms/get`,
 //! `getRoomRoles`, `getRoomIdByNameOrId`, `getRoomNameById`, `canAccessRoom`, `joinRoom`,
-//! `leaveRoom`, `createDirectMessage`, `saveNotificationSettings`, and the typing relay
-//! `stream-notify-room`.
+//! `leaveRoom`, `createDirectMessage`, `saveNotificationSettings`, `blockUser`/`unblockUser`, and
+//! the typing relay `stream-notify-room`.
 
 use super::{Answer, Params, answer};
 use crate::ejson::{Date, parse_date};
@@ -475,5 +475,14 @@ pub async fn save_notification(s: &Session, actor: &AuthUser, p: Params<'_>) -> 
     s.rt.rooms()
         .save_notifications(actor, rid, &[(field.to_owned(), value.clone())])
         .await?;
+    Ok(Some(Value::Bool(true)))
+}
+
+/// `blockUser` / `unblockUser [{rid, blocked}]` → `true`: blocking in a direct message.
+pub async fn block(s: &Session, actor: &AuthUser, p: Params<'_>, block: bool) -> Answer {
+    let o = p.obj(0)?;
+    let rid = super::required(o, "rid")?;
+    let blocked = super::required(o, "blocked")?;
+    s.rt.rooms().set_blocked(actor, rid, blocked, block).await?;
     Ok(Some(Value::Bool(true)))
 }

@@ -1,6 +1,7 @@
-//! Per-room notification preferences (`rooms.saveNotification`, `saveNotificationSettings`) and
-//! blocking in direct messages (`blockUser` / `unblockUser`), over REST and DDP, with the frames a
-//! connected client sees.
+//! Per-room notification preferences (`rooms.saveNotification`, `saveNotificationSettings`),
+//! blocking in direct messages (`blockUser` / `unblockUser`) and token revocation
+//! (`users.removeOtherTokens`, `removeOtherTokens`, `users.logout`, deactivation), each over REST
+//! and DDP, with the frames a connected client sees.
 
 use crate::ddp::{Ddp, stream_event};
 use apogee_blackbox::{Creds, TestServer, db_tests};
@@ -57,6 +58,15 @@ async fn sub_of(s: &TestServer, who: &Creds, rid: &str) -> Value {
         .await
         .ok();
     b["subscription"].clone()
+}
+
+/// Reads until the server closes the socket (within the client's five-second frame timeout).
+async fn closed(c: &mut Ddp) -> Vec<Value> {
+    let mut seen: Vec<Value> = c.stash.drain(..).collect();
+    while let Some(v) = c.read().await {
+        seen.push(v);
+    }
+    seen
 }
 
 mod bodies {
@@ -446,9 +456,116 @@ mod bodies {
         assert_eq!(r["error"]["error"], 400, "{r}");
         s.stop().await;
     }
+
+    pub async fn revoked_tokens_end_realtime_sessions(s: TestServer) {
+        let bob = s.user("bob").await;
+        let other = s.login("bob", "bob-pw").await;
+        let third = s.login("bob", "bob-pw").await;
+        let b_id = bob.user_id.clone();
+        let resume = |token: &str| json!([{"resume": token}]);
+
+        // A connection per token: `keep` uses the token of the call, `gone` another one.
+        let mut keep = Ddp::connected(&s).await;
+        let r = keep.call("login", resume(&bob.token)).await;
+        assert!(r.get("error").is_none(), "{r}");
+        listen(
+            &mut keep,
+            "stream-notify-user",
+            &format!("{b_id}/force_logout"),
+        )
+        .await;
+        let mut gone = Ddp::connected(&s).await;
+        let r = gone.call("login", resume(&other.token)).await;
+        assert!(r.get("error").is_none(), "{r}");
+        listen(
+            &mut gone,
+            "stream-notify-user",
+            &format!("{b_id}/force_logout"),
+        )
+        .await;
+
+        // REST users.removeOtherTokens: `gone` hears force_logout and is closed.
+        s.post("/api/v1/users.removeOtherTokens", Some(&bob), json!({}))
+            .await
+            .ok();
+        let frames = closed(&mut gone).await;
+        assert!(
+            frames.iter().any(|v| stream_event(
+                "stream-notify-user",
+                format!("{b_id}/force_logout")
+            )(v) && v["fields"]["args"] == json!([])),
+            "{frames:?}"
+        );
+        s.get("/api/v1/me", Some(&other)).await.err(401);
+        s.get("/api/v1/me", Some(&third)).await.err(401);
+        s.get("/api/v1/me", Some(&bob)).await.ok();
+        // The connection of the kept token lives on, and was not told to log out.
+        let told = keep
+            .collect(
+                300,
+                stream_event("stream-notify-user", format!("{b_id}/force_logout")),
+            )
+            .await;
+        assert!(told.is_empty(), "{told:?}");
+        let r = keep.call("subscriptions/get", json!([])).await;
+        assert!(r.get("error").is_none(), "{r}");
+
+        // The DDP method, from a connection whose token stays.
+        let fourth = s.login("bob", "bob-pw").await;
+        let mut victim = Ddp::connected(&s).await;
+        let r = victim.call("login", resume(&fourth.token)).await;
+        assert!(r.get("error").is_none(), "{r}");
+        let r = keep.call("removeOtherTokens", json!([])).await;
+        assert!(r.get("error").is_none(), "{r}");
+        closed(&mut victim).await;
+        s.get("/api/v1/me", Some(&fourth)).await.err(401);
+        let r = keep.call("subscriptions/get", json!([])).await;
+        assert!(r.get("error").is_none(), "{r}");
+
+        // An admin's users.logout closes every connection of the user.
+        s.post(
+            "/api/v1/users.logout",
+            Some(&s.admin),
+            json!({"userId": b_id}),
+        )
+        .await
+        .ok();
+        closed(&mut keep).await;
+        s.get("/api/v1/me", Some(&bob)).await.err(401);
+
+        // Deactivation closes them too; a REST logout closes those of its token.
+        let again = s.login("bob", "bob-pw").await;
+        let mut c = Ddp::connected(&s).await;
+        let r = c.call("login", resume(&again.token)).await;
+        assert!(r.get("error").is_none(), "{r}");
+        s.post("/api/v1/logout", Some(&again), json!({})).await.ok();
+        closed(&mut c).await;
+        let last = s.login("bob", "bob-pw").await;
+        let mut c = Ddp::connected(&s).await;
+        let r = c.call("login", resume(&last.token)).await;
+        assert!(r.get("error").is_none(), "{r}");
+        s.post(
+            "/api/v1/users.setActiveStatus",
+            Some(&s.admin),
+            json!({"userId": b_id, "activeStatus": false}),
+        )
+        .await
+        .ok();
+        closed(&mut c).await;
+
+        // Anonymous callers are refused.
+        s.post("/api/v1/users.removeOtherTokens", None, json!({}))
+            .await
+            .err(401);
+        let mut anon = Ddp::connected(&s).await;
+        let r = anon.call("removeOtherTokens", json!([])).await;
+        assert_eq!(r["error"]["error"], "error-invalid-user", "{r}");
+        s.stop().await;
+    }
 }
 
 db_tests!(
     notification_prefs_rest_and_ddp,
     block_user_in_direct_messages,
+    revoked_tokens_end_realtime_sessions,
 );

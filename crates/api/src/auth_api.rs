@@ -1,4 +1,4 @@
-//! `login`, `logout`, `me`.
+//! `login`, `logout`, `me`, `users.removeOtherTokens`.
 
 use crate::auth::{Auth, client_ip};
 use crate::error::{ApiError, ApiResult};
@@ -6,6 +6,7 @@ use crate::project;
 use crate::state::AppState;
 use crate::tags::ApiTags;
 use apogee_core::{Error, Result};
+use apogee_protocol::OkBody;
 use apogee_protocol::user::MeJson;
 use apogee_users::{LoginRequest, PasswordInput, UserSelector};
 use poem::Request;
@@ -183,6 +184,20 @@ impl AuthApi {
     #[oai(path = "/logout", method = "get", operation_id = "logout.get")]
     async fn logout_get(&self, auth: Auth) -> ApiResult<LogoutResponse> {
         self.do_logout(auth).await
+    }
+
+    /// users.removeOtherTokens: deletes every login token of the caller but the one of this
+    /// request (personal access tokens stay). Realtime connections that logged in with a deleted
+    /// token get `<uid>/force_logout` and are closed.
+    #[oai(
+        path = "/users.removeOtherTokens",
+        method = "post",
+        operation_id = "users.removeOtherTokens",
+        tag = "ApiTags::Users"
+    )]
+    async fn remove_other_tokens(&self, auth: Auth) -> ApiResult<OkBody> {
+        self.state.users.remove_other_tokens(&auth.0).await?;
+        Ok(Json(OkBody::ok()))
     }
 
     /// me: the caller's own account.

@@ -41,6 +41,15 @@ pub enum EventKind {
         /// The user.
         user_id: String,
     },
+    /// Login tokens of a user were deleted (logout, `users.removeOtherTokens`, `users.logout`,
+    /// deactivation, a removed personal access token): every realtime connection that logged in
+    /// with one of them gets `<uid>/force_logout` and is closed, on every instance.
+    LoginTokensRemoved {
+        /// The user.
+        user_id: String,
+        /// The SHA-256 hashes of the deleted tokens (as stored; never the tokens).
+        token_hashes: Vec<String>,
+    },
     /// A user's name or username changed (Rocket.Chat's `Users:NameChanged`).
     UserRenamed {
         /// The user.

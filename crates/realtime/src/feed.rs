@@ -190,9 +190,23 @@ async fn handle_user_event(rt: &Realtime, kind: EventKind) -> Result<()> {
             }
             logged_event(rt, "roles-change", &json(&[ev])?);
         }
-        EventKind::UserDeleted { user_id, .. } if logged("Users:Deleted") => {
-            let args = json(&[json!({"userId": user_id, "messageErasureType": "Unlink"})])?;
-            logged_event(rt, "Users:Deleted", &args);
+        EventKind::LoginTokensRemoved {
+            user_id,
+            token_hashes,
+        } => {
+            // `force_logout` goes only to the connections that used a deleted token (a client
+            // hearing it logs itself out), just before they are closed; a closing connection
+            // still writes what was queued before.
+            let (key, f) = user_event(&user_id, "force_logout", "[]");
+            hub.end_logins(&user_id, Some(&token_hashes), Some((&key, &f)));
+        }
+        EventKind::UserDeleted { user_id, .. } => {
+            // Meteor closes the connections of a user whose document (and tokens) went away.
+            hub.end_logins(&user_id, None, None);
+            if logged("Users:Deleted") {
+                let args = json(&[json!({"userId": user_id, "messageErasureType": "Unlink"})])?;
+                logged_event(rt, "Users:Deleted", &args);
+            }
         }
         EventKind::SettingChanged { id } => {
             let key = Key::new(Stream::NotifyAll, "public-settings-changed");

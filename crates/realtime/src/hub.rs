@@ -105,6 +105,15 @@ pub struct Hub {
     rooms: Mutex<Rooms>,
     /// Listeners on `stream-notify-user` (kept under the `listeners` lock).
     user_listeners: AtomicUsize,
+    /// Logged-in socket connections by user, with the hash of the token each logged in with:
+    /// a deleted token closes the connections that used it.
+    logins: Mutex<HashMap<String, Vec<LoggedIn>>>,
+}
+
+/// A logged-in connection.
+struct LoggedIn {
+    conn: Arc<Conn>,
+    token_hash: Box<str>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -314,6 +323,66 @@ impl Hub {
             }
         }
         true
+    }
+
+    /// A connection logged in as `user_id` with the token hashed `token_hash`.
+    pub fn logged_in(&self, user_id: &str, conn: &Arc<Conn>, token_hash: &str) {
+        lock(&self.logins)
+            .entry(user_id.to_owned())
+            .or_default()
+            .push(LoggedIn {
+                conn: conn.clone(),
+                token_hash: token_hash.into(),
+            });
+    }
+
+    /// A connection's login ended.
+    pub fn logged_out(&self, user_id: &str, conn_id: u64) {
+        let mut map = lock(&self.logins);
+        if let Some(list) = map.get_mut(user_id) {
+            list.retain(|l| l.conn.id != conn_id);
+            if list.is_empty() {
+                map.remove(user_id);
+            }
+        }
+    }
+
+    /// Ends the logins of a user made with one of these tokens (all of the user's logins when
+    /// `token_hashes` is `None`): `farewell` (the `<uid>/force_logout` event, on the key it is
+    /// listened to) goes to those connections only, then they are closed, which ends their
+    /// subscriptions as their sockets go. Returns how many were closed.
+    pub fn end_logins(
+        &self,
+        user_id: &str,
+        token_hashes: Option<&[String]>,
+        farewell: Option<(&Key, &Frame)>,
+    ) -> usize {
+        let revoked: Vec<Arc<Conn>> = {
+            let mut map = lock(&self.logins);
+            let Some(list) = map.get_mut(user_id) else {
+                return 0;
+            };
+            let mut out = Vec::new();
+            list.retain(|l| {
+                let hit = token_hashes.is_none_or(|h| h.iter().any(|t| **t == *l.token_hash));
+                if hit {
+                    out.push(l.conn.clone());
+                }
+                !hit
+            });
+            if list.is_empty() {
+                map.remove(user_id);
+            }
+            out
+        };
+        if let Some((key, frame)) = farewell {
+            let ids: HashSet<u64> = revoked.iter().map(|c| c.id).collect();
+            self.deliver_if(key, frame, |l| ids.contains(&l.conn.id));
+        }
+        for c in &revoked {
+            c.close();
+        }
+        revoked.len()
     }
 
     /// The watched users who are in a room.

@@ -327,6 +327,11 @@ impl Session {
     pub async fn start_login(&mut self, login: Login) {
         self.end_login().await;
         let uid = login.auth.id().to_owned();
+        if self.is_socket() {
+            self.rt
+                .hub()
+                .logged_in(&uid, &self.conn, &login.auth.token_hash);
+        }
         self.login = Some(login);
         if self.is_socket() {
             let key = self.presence_session();
@@ -349,6 +354,7 @@ impl Session {
             return;
         };
         if self.is_socket() {
+            self.rt.hub().logged_out(l.auth.id(), self.conn.id);
             let key = self.presence_session();
             if let Err(e) = self.rt.users().session_closed(l.auth.id(), &key).await {
                 tracing::warn!("cannot record the presence of {}: {e}", l.auth.id());

@@ -402,8 +402,9 @@ impl Users {
         acc.user.updated_at = Timestamp::now().millis();
         acc.user = repo::users::update(self.db(), acc.user).await?;
         if deactivating {
-            repo::tokens::delete_all(self.db(), user_id, None).await?;
+            let removed = repo::tokens::delete_all(self.db(), user_id, None, None).await?;
             self.rest_logout_all(user_id).await?;
+            self.tokens_removed(user_id, removed);
         }
         self.announce_profile(&names_before, &acc);
         for r in acc.roles.iter().filter(|r| !roles_before.contains(r)) {
@@ -578,8 +579,9 @@ impl Users {
             acc.user = repo::users::update(self.db(), acc.user).await?;
             if !active {
                 // A deactivated user is logged out everywhere, as in Rocket.Chat.
-                repo::tokens::delete_all(self.db(), user_id, None).await?;
+                let removed = repo::tokens::delete_all(self.db(), user_id, None, None).await?;
                 self.rest_logout_all(user_id).await?;
+                self.tokens_removed(user_id, removed);
             }
         }
         Ok(acc)

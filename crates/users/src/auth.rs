@@ -7,7 +7,7 @@ use crate::password::sha256_hex;
 use crate::throttle::{Blocked, Limits};
 use crate::tokens::{hash_token, same};
 use apogee_core::names::{perm, setting};
-use apogee_core::{Error, Result, Timestamp, random_secret};
+use apogee_core::{Error, EventKind, Result, Timestamp, Topic, random_secret};
 use apogee_storage::LoginToken;
 use apogee_storage::repo::{
     self,
@@ -271,8 +271,43 @@ impl Users {
 
     /// Removes the token the caller presented.
     pub async fn logout(&self, auth: &AuthUser) -> Result<()> {
-        repo::tokens::delete(self.db(), &auth.token_hash).await?;
+        if repo::tokens::delete(self.db(), &auth.token_hash).await? {
+            self.tokens_removed(auth.id(), vec![auth.token_hash.clone()]);
+        }
         self.rest_logout(auth).await
+    }
+
+    /// Announces deleted tokens of a user: `<uid>/force_logout`, and every realtime connection
+    /// that logged in with one of them is closed (by each instance's realtime feed).
+    pub(crate) fn tokens_removed(&self, user_id: &str, token_hashes: Vec<String>) {
+        if token_hashes.is_empty() {
+            return;
+        }
+        self.publisher().publish(
+            Topic::User(user_id.to_owned()),
+            EventKind::LoginTokensRemoved {
+                user_id: user_id.to_owned(),
+                token_hashes,
+            },
+        );
+    }
+
+    /// `users.removeOtherTokens` / `removeOtherTokens`: deletes every login token of the caller
+    /// but the one in use (personal access tokens stay, as with Rocket.Chat's
+    /// `removeNonPATLoginTokensExcept`); connections that used them are closed.
+    pub async fn remove_other_tokens(&self, actor: &AuthUser) -> Result<()> {
+        let removed = repo::tokens::delete_all(
+            self.db(),
+            actor.id(),
+            Some(KIND_LOGIN),
+            Some(&actor.token_hash),
+        )
+        .await?;
+        for hash in &removed {
+            self.rest_logout_token(actor.id(), hash).await?;
+        }
+        self.tokens_removed(actor.id(), removed);
+        Ok(())
     }
 
     /// `users.logout`: removes every login token of a user (another user needs `edit-other-user-info`).
@@ -286,8 +321,9 @@ impl Users {
             self.require(actor, perm::EDIT_OTHER_USER_INFO).await?;
         }
         self.get(&UserSelector::Id(id.clone())).await?;
-        repo::tokens::delete_all(self.db(), &id, Some(KIND_LOGIN)).await?;
+        let removed = repo::tokens::delete_all(self.db(), &id, Some(KIND_LOGIN), None).await?;
         self.rest_logout_all(&id).await?;
+        self.tokens_removed(&id, removed);
         Ok(id)
     }
 
@@ -350,7 +386,9 @@ impl Users {
             .into_iter()
             .find(|t| t.name.as_deref() == Some(name))
             .ok_or_else(|| Error::meteor("error-token-does-not-exists", "Token does not exist"))?;
-        repo::tokens::delete(self.db(), &old.hashed_token).await?;
+        if repo::tokens::delete(self.db(), &old.hashed_token).await? {
+            self.tokens_removed(actor.id(), vec![old.hashed_token.clone()]);
+        }
         self.insert_pat(actor.id(), name, old.bypass_two_factor)
             .await
     }
@@ -359,14 +397,15 @@ impl Users {
     pub async fn remove_pat(&self, actor: &AuthUser, name: &str) -> Result<()> {
         self.require(actor, perm::CREATE_PERSONAL_ACCESS_TOKENS)
             .await?;
-        if repo::tokens::delete_personal(self.db(), actor.id(), name).await? {
-            Ok(())
-        } else {
-            Err(Error::meteor(
+        let removed = repo::tokens::delete_personal(self.db(), actor.id(), name).await?;
+        if removed.is_empty() {
+            return Err(Error::meteor(
                 "error-token-does-not-exists",
                 "Token does not exist",
-            ))
+            ));
         }
+        self.tokens_removed(actor.id(), removed);
+        Ok(())
     }
 
     /// `users.getPersonalAccessTokens`.

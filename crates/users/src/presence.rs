@@ -180,7 +180,12 @@ impl Users {
 
     /// Ends the REST session of a token (its logout).
     pub(crate) async fn rest_logout(&self, auth: &AuthUser) -> Result<()> {
-        self.session_closed(auth.id(), &rest_session(&auth.token_hash))
+        self.rest_logout_token(auth.id(), &auth.token_hash).await
+    }
+
+    /// Ends the REST session of one of a user's tokens (the token was removed).
+    pub(crate) async fn rest_logout_token(&self, user_id: &str, token_hash: &str) -> Result<()> {
+        self.session_closed(user_id, &rest_session(token_hash))
             .await
     }
 

@@ -7,7 +7,7 @@ use crate::errors::match_failed;
 use crate::frames;
 use crate::session::{Login, Session};
 use apogee_core::{Error, Result};
-use apogee_users::{LoginRequest, PasswordInput, UserSelector};
+use apogee_users::{AuthUser, LoginRequest, PasswordInput, UserSelector};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -118,5 +118,12 @@ pub async fn logout(s: &mut Session) -> Answer {
         s.end_login().await;
         s.rt.users().logout(&l.auth).await?;
     }
+    Ok(None)
+}
+
+/// `removeOtherTokens []`: deletes every login token of the caller but the one this connection
+/// logged in with (like `users.removeOtherTokens`); the connections that used them are closed.
+pub async fn remove_other_tokens(s: &Session, actor: &AuthUser) -> Answer {
+    s.rt.users().remove_other_tokens(actor).await?;
     Ok(None)
 }

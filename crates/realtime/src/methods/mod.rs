@@ -77,6 +77,7 @@ pub async fn call(s: &mut Session, name: &str, params: &[Value]) -> Answer {
                 "unmuteUserInRoom" => rooms::mute(s, &actor, p, false).await,
                 "eraseRoom" => rooms::erase_room(s, &actor, p).await,
                 "saveNotificationSettings" => rooms::save_notification(s, &actor, p).await,
+                "removeOtherTokens" => login::remove_other_tokens(s, &actor).await,
                 "blockUser" => rooms::block(s, &actor, p, true).await,
                 "unblockUser" => rooms::block(s, &actor, p, false).await,
                 "saveUserProfile" => account::save_profile(s, &actor, p).await,

@@ -38,15 +38,40 @@ pub async fn delete(db: &Db, hashed: &str) -> Result<bool> {
     Ok(r.rows_affected > 0)
 }
 
-/// Deletes all tokens of a user of one kind (or of every kind when `kind` is `None`).
-pub async fn delete_all(db: &Db, user_id: &str, kind: Option<&str>) -> Result<u64> {
-    let mut q = login_token::Entity::delete_many().filter(login_token::Column::UserId.eq(user_id));
+/// Deletes all tokens of a user of one kind (or of every kind when `kind` is `None`), except
+/// the one hashed `keep`; returns the hashes deleted (so the connections that used them can be
+/// closed).
+pub async fn delete_all(
+    db: &Db,
+    user_id: &str,
+    kind: Option<&str>,
+    keep: Option<&str>,
+) -> Result<Vec<String>> {
+    let mut q = login_token::Entity::find().filter(login_token::Column::UserId.eq(user_id));
     if let Some(k) = kind {
         q = q.filter(login_token::Column::Kind.eq(k));
     }
-    let n = q.exec(db.write()).await.map_err(db_err)?.rows_affected;
+    if let Some(h) = keep {
+        q = q.filter(login_token::Column::HashedToken.ne(h));
+    }
+    let hashes: Vec<String> = q
+        .all(db.read())
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|t| t.hashed_token)
+        .collect();
+    if hashes.is_empty() {
+        return Ok(hashes);
+    }
+    // By hash: a token issued meanwhile is not removed unannounced.
+    login_token::Entity::delete_many()
+        .filter(login_token::Column::HashedToken.is_in(hashes.clone()))
+        .exec(db.write())
+        .await
+        .map_err(db_err)?;
     db.accounts_changed();
-    Ok(n)
+    Ok(hashes)
 }
 
 /// A user's personal access tokens, oldest first.
@@ -60,17 +85,29 @@ pub async fn personal(db: &Db, user_id: &str) -> Result<Vec<LoginToken>> {
         .map_err(db_err)
 }
 
-/// Deletes a user's personal access token by name; `true` when it existed.
-pub async fn delete_personal(db: &Db, user_id: &str, name: &str) -> Result<bool> {
-    let r = login_token::Entity::delete_many()
+/// Deletes a user's personal access token by name; the hashes deleted (empty when there was
+/// none).
+pub async fn delete_personal(db: &Db, user_id: &str, name: &str) -> Result<Vec<String>> {
+    let hashes: Vec<String> = login_token::Entity::find()
         .filter(login_token::Column::UserId.eq(user_id))
         .filter(login_token::Column::Kind.eq(KIND_PAT))
         .filter(login_token::Column::Name.eq(name))
+        .all(db.read())
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|t| t.hashed_token)
+        .collect();
+    if hashes.is_empty() {
+        return Ok(hashes);
+    }
+    login_token::Entity::delete_many()
+        .filter(login_token::Column::HashedToken.is_in(hashes.clone()))
         .exec(db.write())
         .await
         .map_err(db_err)?;
     db.accounts_changed();
-    Ok(r.rows_affected > 0)
+    Ok(hashes)
 }
 
 /// Removes expired login tokens (housekeeping).

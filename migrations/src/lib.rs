@@ -17,6 +17,7 @@ mod m20261129_000004_message_search;
 mod m20261129_000005_room_message_version;
 mod m20261129_000006_rc_semantics;
 mod m20261129_000007_deferred_search_index;
+mod m20261129_000009_avatars;
 mod schema;
 
 /// The ordered list of migrations.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_room_message_version::Migration),
             Box::new(m20261129_000006_rc_semantics::Migration),
             Box::new(m20261129_000007_deferred_search_index::Migration),
+            Box::new(m20261129_000009_avatars::Migration),
         ]
     }
 }

@@ -193,13 +193,25 @@ mod bodies {
         );
         let mid = m["_id"].as_str().unwrap().to_owned();
         let evs = events_within(&mut events, 300).await;
-        assert!(
-            evs.iter().any(|e| e.topic == Topic::Room("GENERAL".into())
+        // Shown at commit, then counted once the author's answer is durable.
+        let shown = evs.iter().position(|e| {
+            e.topic == Topic::Room("GENERAL".into())
                 && e.kind
-                    == EventKind::MessageCreated {
+                    == EventKind::MessageCommitted {
                         room_id: "GENERAL".into(),
-                        message_id: mid.clone()
-                    }),
+                        message_id: mid.clone(),
+                    }
+        });
+        let counted = evs.iter().position(|e| {
+            e.topic == Topic::Room("GENERAL".into())
+                && e.kind
+                    == EventKind::MessageCounted {
+                        room_id: "GENERAL".into(),
+                        message_id: mid.clone(),
+                    }
+        });
+        assert!(
+            matches!((shown, counted), (Some(a), Some(b)) if a < b),
             "{evs:?}"
         );
         // The room counts it; the reader has it unread, the sender does not.

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod auth;
+mod avatars;
 mod chat;
 mod contract;
 mod ddp;

@@ -116,14 +116,20 @@ mod bodies {
             .map(|m| m["msg"].as_str().unwrap())
             .collect();
         assert_eq!(texts.len(), POSTS + 1);
-        let created = events_within(&mut events, 500)
-            .await
-            .into_iter()
+        let evs = events_within(&mut events, 500).await;
+        let shown = evs
+            .iter()
             .filter(
-                |e| matches!(&e.kind, EventKind::MessageCreated { room_id, .. } if *room_id == rid),
+                |e| matches!(&e.kind, EventKind::MessageCommitted { room_id, .. } if *room_id == rid),
             )
             .count();
-        assert_eq!(created, POSTS + 1);
+        let counted = evs
+            .iter()
+            .filter(
+                |e| matches!(&e.kind, EventKind::MessageCounted { room_id, .. } if *room_id == rid),
+            )
+            .count();
+        assert_eq!((shown, counted), (POSTS + 1, POSTS + 1));
     }
 
     /// Mentions posted at the same time all count: each is one atomic increment, not a

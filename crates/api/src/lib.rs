@@ -3,6 +3,7 @@
 
 mod auth;
 mod auth_api;
+mod avatar_api;
 mod chat_api;
 mod chat_extras_api;
 mod commands_api;
@@ -30,7 +31,7 @@ pub use history_cache::HistoryCache;
 pub use info_api::RC_VERSION;
 pub use state::AppState;
 
-use poem::{Endpoint, IntoEndpoint, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use poem_openapi::OpenApiService;
 
 /// Largest request body accepted (Rocket.Chat's default JSON limit is generous; uploads come later).
@@ -56,6 +57,7 @@ type Apis = (
         room_extras_api::RoomExtrasApi,
         dm_extras_api::DmExtrasApi,
         chat_extras_api::ChatExtrasApi,
+        avatar_api::AvatarApi,
     ),
 );
 
@@ -81,6 +83,7 @@ fn service(state: &AppState) -> OpenApiService<Apis, ()> {
                 room_extras_api::RoomExtrasApi { state: s() },
                 dm_extras_api::DmExtrasApi { state: s() },
                 chat_extras_api::ChatExtrasApi { state: s() },
+                avatar_api::AvatarApi { state: s() },
             ),
         ),
         "Apogee REST API (Rocket.Chat 8.5 compatible)",
@@ -105,6 +108,14 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     let inner = Route::new()
+        .at(
+            "/avatar/room/:rid",
+            poem::get(avatar_api::room_avatar).data(state.clone()),
+        )
+        .at(
+            "/avatar/:name",
+            poem::get(avatar_api::user_avatar).data(state.clone()),
+        )
         .at("/api/v1/openapi.json", spec)
         .nest("/api/docs", docs)
         .nest("/", api.into_endpoint());

@@ -100,8 +100,27 @@ pub enum EventKind {
         /// The room.
         room_id: String,
     },
-    /// A message was posted (system messages included).
+    /// A message was posted (system messages): [`EventKind::MessageCommitted`] and
+    /// [`EventKind::MessageCounted`] in one.
     MessageCreated {
+        /// The room.
+        room_id: String,
+        /// The message.
+        message_id: String,
+    },
+    /// A user's new message is committed and readable; the log flush that makes it durable may
+    /// still be running (its author is answered after it). Enough to show the message on its
+    /// room's message streams; [`EventKind::MessageCounted`] follows.
+    MessageCommitted {
+        /// The room.
+        room_id: String,
+        /// The message.
+        message_id: String,
+    },
+    /// The counters a user's new message changes (unread, mentions, thread replies, a reopened
+    /// direct message) are written: the members' subscription updates and notifications are
+    /// due. Follows [`EventKind::MessageCommitted`].
+    MessageCounted {
         /// The room.
         room_id: String,
         /// The message.

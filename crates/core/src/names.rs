@@ -102,6 +102,8 @@ pub mod perm {
     pub const DELETE_USER: &str = "delete-user";
     /// Edit other users' profile data.
     pub const EDIT_OTHER_USER_INFO: &str = "edit-other-user-info";
+    /// Set or reset other users' avatars.
+    pub const EDIT_OTHER_USER_AVATAR: &str = "edit-other-user-avatar";
     /// Change other users' passwords.
     pub const EDIT_OTHER_USER_PASSWORD: &str = "edit-other-user-password";
     /// Activate or deactivate other users.
@@ -321,6 +323,8 @@ pub mod setting {
     pub const ALLOW_PASSWORD_CHANGE: &str = "Accounts_AllowPasswordChange";
     /// Users may change their display name.
     pub const ALLOW_REAL_NAME_CHANGE: &str = "Accounts_AllowRealNameChange";
+    /// Users may change their own avatar.
+    pub const ALLOW_USER_AVATAR_CHANGE: &str = "Accounts_AllowUserAvatarChange";
     /// Users may set a status message.
     pub const ALLOW_STATUS_MESSAGE_CHANGE: &str = "Accounts_AllowUserStatusMessageChange";
     /// Shown as the workspace name.

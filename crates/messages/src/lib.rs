@@ -154,7 +154,18 @@ impl Messages {
         }
         let now = Timestamp::now().millis();
         let u = &actor.account.user;
-        let m = repo::messages::post_as_reader(
+        // Shown on the room's streams as soon as it is committed (see `post_announced`).
+        let bus = self.rooms.bus().clone();
+        let announce = move |m: &Message| {
+            bus.publish(Event::new(
+                Topic::Room(m.rid.clone()),
+                EventKind::MessageCommitted {
+                    room_id: m.rid.clone(),
+                    message_id: m.id.clone(),
+                },
+            ));
+        };
+        let m = repo::messages::post_announced(
             self.db(),
             Message {
                 id,
@@ -173,6 +184,7 @@ impl Messages {
                 data: Value::Object(data).to_string(),
             },
             true,
+            announce,
         )
         .await
         .map_err(|e| match e {
@@ -189,7 +201,7 @@ impl Messages {
         let bus = self.rooms.bus();
         bus.publish(Event::new(
             Topic::Room(room.id.clone()),
-            EventKind::MessageCreated {
+            EventKind::MessageCounted {
                 room_id: room.id.clone(),
                 message_id: m.id.clone(),
             },

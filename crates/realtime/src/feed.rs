@@ -75,13 +75,14 @@ async fn account(rt: &Realtime, user_id: &str) -> Result<Option<Account>> {
 }
 
 /// `<uid>/userData` `[{type: "updated", id, diff, unset}]`: the user's own document changed
-/// (status, names, global roles), for the user's own connections.
+/// (status, names, global roles, avatar), for the user's own connections.
 async fn user_data(rt: &Realtime, kind: &EventKind) -> Result<()> {
     let (user_id, fields): (&str, &[&str]) = match kind {
         EventKind::PresenceChanged { user_id } => {
             (user_id, &["status", "statusText", "statusConnection"])
         }
         EventKind::UserRenamed { user_id } => (user_id, &["name", "username"]),
+        EventKind::AvatarChanged { user_id } => (user_id, &["avatarETag"]),
         EventKind::RoleChanged {
             user_id,
             scope: None,
@@ -106,6 +107,7 @@ async fn user_data(rt: &Realtime, kind: &EventKind) -> Result<()> {
             "statusConnection" => json!(u.status_connection),
             "name" => json!(u.name),
             "username" => json!(u.username),
+            "avatarETag" => json!(u.avatar_etag),
             _ => json!(acc.roles),
         };
         diff.insert((*f).to_owned(), v);
@@ -402,9 +404,24 @@ async fn after_new_message(
 
 async fn handle(rt: &Realtime, e: Event) -> Result<()> {
     let hub = rt.hub();
-    let created = matches!(e.kind, EventKind::MessageCreated { .. });
+    // What a message event asks for: showing the message on its room's streams, and (for new
+    // messages) the other members' subscription updates and notifications.
+    let (show, count) = match &e.kind {
+        EventKind::MessageCreated { .. } => (true, true),
+        EventKind::MessageCommitted { .. } | EventKind::MessageChanged { .. } => (true, false),
+        EventKind::MessageCounted { .. } => (false, true),
+        _ => (false, false),
+    };
     match e.kind {
         EventKind::MessageCreated {
+            room_id,
+            message_id,
+        }
+        | EventKind::MessageCommitted {
+            room_id,
+            message_id,
+        }
+        | EventKind::MessageCounted {
             room_id,
             message_id,
         }
@@ -414,15 +431,15 @@ async fn handle(rt: &Realtime, e: Event) -> Result<()> {
         } => {
             let key = Key::new(Stream::RoomMessages, &room_id);
             let mine = Key::new(Stream::RoomMessages, MY_MESSAGES);
-            let members = if hub.has(&mine) {
+            let members = if show && hub.has(&mine) {
                 hub.room_watchers(&room_id)
             } else {
                 HashSet::new()
             };
-            let wanted = hub.has(&key);
-            // Other members' subscriptions and notifications only matter for new messages, and
-            // only to users who listen to their own streams.
-            let user_side = created && hub.has_user_listeners();
+            let wanted = show && hub.has(&key);
+            // Subscriptions and notifications only matter to users who listen to their own
+            // streams.
+            let user_side = count && hub.has_user_listeners();
             if !wanted && members.is_empty() && !user_side {
                 return Ok(());
             }

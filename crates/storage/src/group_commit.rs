@@ -41,10 +41,15 @@ enum Work {
     Index,
 }
 
+/// Runs on the writer once a post is committed (visible to readers), before the log flush that
+/// makes it durable is over: see [`Poster::post`].
+pub type OnCommit = Box<dyn FnOnce(&Message) + Send + Sync>;
+
 /// One post waiting for the writer.
 struct Job {
     message: Message,
     mark_read: bool,
+    on_commit: Option<OnCommit>,
     reply: oneshot::Sender<Result<Message>>,
 }
 
@@ -52,6 +57,8 @@ struct Job {
 #[derive(Clone, Debug)]
 pub(crate) struct Poster {
     tx: mpsc::Sender<Work>,
+    /// Whether durable commits flush the log on the sync threads (`wal_sync`).
+    pipelined: bool,
 }
 
 impl Poster {
@@ -60,29 +67,42 @@ impl Poster {
     pub(crate) fn start(conn: DatabaseConnection) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(run(conn, rx));
-        Self { tx }
+        Self {
+            tx,
+            pipelined: false,
+        }
     }
 
     /// Starts the writer thread of a SQLite database file, on its own connection (see
     /// `direct`). The thread ends when every `Poster` is dropped.
     pub(crate) fn start_sqlite(direct: &Direct, synchronous: &str) -> Result<Self> {
+        let conn = direct.open(synchronous)?;
         // Durable commits flush the log on sync threads, overlapping the next batch (`wal_sync`).
+        // SQLite deletes the log when the last connection closes and creates it again at the
+        // next read, so read once first: the log to open is then the one this connection,
+        // open for the writer's whole life, writes to.
         let sync = if synchronous == "full" {
-            match WalSync::start(direct.path()) {
-                Ok(sync) => Some(sync),
+            let opened = conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(sqlite_err)
+                .and_then(|_| WalSync::start(direct.path()));
+            match opened {
+                Ok(sync) => {
+                    conn.execute_batch("PRAGMA synchronous = normal")
+                        .map_err(sqlite_err)?;
+                    Some(sync)
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "posts flush the log at commit instead");
+                    tracing::warn!(error = ?e, "posts flush the log at commit instead");
                     None
                 }
             }
         } else {
             None
         };
-        let conn = direct.open(if sync.is_some() {
-            "normal"
-        } else {
-            synchronous
-        })?;
+        let pipelined = sync.is_some();
         let (tx, rx) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("apogee-post-writer".into())
@@ -99,16 +119,31 @@ impl Poster {
                 let _ = tx.try_send(Work::Index);
             }
         });
-        Ok(Self { tx })
+        Ok(Self { tx, pipelined })
     }
 
-    /// Posts a message (see [`crate::repo::messages::post_as_reader`]) and waits for its commit.
-    pub(crate) async fn post(&self, message: Message, mark_read: bool) -> Result<Message> {
+    /// Whether this SQLite writer flushes the log on its sync threads.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn pipelined(&self) -> bool {
+        self.pipelined
+    }
+
+    /// Posts a message (see [`crate::repo::messages::post_as_reader`]) and waits until it is
+    /// durable. `on_commit` runs as soon as the post is committed and readers can see it, which
+    /// is a log flush (a few ms) earlier: announcing a message then shows it to other clients no
+    /// later than a history read would, while its author is still answered only once it is safe.
+    pub(crate) async fn post(
+        &self,
+        message: Message,
+        mark_read: bool,
+        on_commit: Option<OnCommit>,
+    ) -> Result<Message> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Work::Post(Job {
                 message,
                 mark_read,
+                on_commit,
                 reply,
             }))
             .await
@@ -126,8 +161,19 @@ type Answers = Vec<(oneshot::Sender<Result<Message>>, Result<Message>)>;
 fn stored(jobs: Vec<Job>, stored: Vec<Message>) -> Answers {
     jobs.into_iter()
         .zip(stored)
-        .map(|(job, m)| (job.reply, Ok(m)))
+        .map(|(job, m)| committed(job, Ok(m)))
         .collect()
+}
+
+/// A post's answer once its transaction is over; runs its commit hook when it was stored.
+fn committed(
+    job: Job,
+    outcome: Result<Message>,
+) -> (oneshot::Sender<Result<Message>>, Result<Message>) {
+    if let (Some(hook), Ok(m)) = (job.on_commit, &outcome) {
+        hook(m);
+    }
+    (job.reply, outcome)
 }
 
 /// Sends the answers once the log flush covering them is over (`flushed` is its outcome).
@@ -213,7 +259,7 @@ fn write_posts_sqlite(conn: &mut rusqlite::Connection, jobs: Vec<Job>) -> Answer
                 .map(|job| {
                     let outcome = write_batch_sqlite(conn, std::slice::from_ref(&job))
                         .map(|mut v| v.remove(0));
-                    (job.reply, outcome)
+                    committed(job, outcome)
                 })
                 .collect()
         }
@@ -351,7 +397,7 @@ async fn run(conn: DatabaseConnection, mut rx: mpsc::Receiver<Work>) {
                     let outcome = write_batch(&conn, std::slice::from_ref(&job), deferred)
                         .await
                         .map(|mut v| v.remove(0));
-                    answers.push((job.reply, outcome));
+                    answers.push(committed(job, outcome));
                 }
                 answers
             }
@@ -487,4 +533,31 @@ async fn bump_room(
         .first()
         .map(|r| r.seq)
         .ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Db, DbOptions};
+
+    /// The log flush leaves the writer's path on a new database file and again after a
+    /// restart: SQLite deletes the log when the last connection closes, so the writer must
+    /// not expect it to be there before it has read.
+    #[tokio::test]
+    async fn file_databases_flush_the_log_off_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let wal = dir.path().join("t.db-wal");
+        for _start in 0..2 {
+            let db = Db::open(&url, &DbOptions::default()).await.unwrap();
+            assert!(db.poster().pipelined());
+            db.close().await;
+            // Once every connection is closed SQLite removes the log: the next start has none.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while wal.exists() && std::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            assert!(!wal.exists(), "the log outlived the database's connections");
+        }
+    }
 }

@@ -14,8 +14,9 @@ mod wal_sync;
 
 pub use db::{Backend, Db, DbOptions, create_postgres_database, drop_postgres_database};
 pub use entity::{
-    login_token::Model as LoginToken, message::Model as Message, permission::Model as Permission,
-    role::Model as Role, room::Model as Room, setting::Model as Setting,
-    statistics::Model as StatisticsRow, subscription::Model as Subscription, user::Model as User,
+    avatar::Model as Avatar, login_token::Model as LoginToken, message::Model as Message,
+    permission::Model as Permission, role::Model as Role, room::Model as Room,
+    setting::Model as Setting, statistics::Model as StatisticsRow,
+    subscription::Model as Subscription, user::Model as User,
 };
 pub use repo::Page;

@@ -16,7 +16,9 @@
 //! complete, checksummed commit found in the log. Checkpoints are unaffected: under `normal`
 //! SQLite still flushes the log before copying it into the database and flushes the database
 //! after. A committed post is visible to readers for the length of a flush before it is durable;
-//! it is announced (answer, bus events) only after.
+//! its author is answered only after. Its realtime announcement goes out at commit (the
+//! writer's `OnCommit` hook), no earlier than a reader could see it anyway; the rest of its
+//! events follow the answer.
 
 use apogee_core::{Error, Result};
 use std::collections::VecDeque;

@@ -113,6 +113,31 @@ pub async fn save_profile(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answe
     Ok(Some(Value::Bool(true)))
 }
 
+/// `setAvatarFromService [dataURI, contentType, service]`: the `upload` service (a `data:` URI)
+/// sets the caller's avatar; URL services are refused like `users.setAvatar` refuses URLs.
+pub async fn set_avatar_from_service(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let uri = p.str(0)?;
+    let service = p.opt_str(2)?.unwrap_or("upload");
+    let bytes = apogee_users::avatar::decode_data_uri(uri)?;
+    let origin = if service == "upload" {
+        apogee_users::AvatarOrigin::Upload
+    } else {
+        apogee_users::AvatarOrigin::Rest
+    };
+    s.rt.users().set_avatar(actor, None, bytes, origin).await?;
+    Ok(None)
+}
+
+/// `resetAvatar [userId?]`: back to the initials avatar (someone else's needs
+/// edit-other-user-avatar).
+pub async fn reset_avatar(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
+    let target = p
+        .opt_str(0)?
+        .map(|id| apogee_users::UserSelector::Id(id.to_owned()));
+    s.rt.users().reset_avatar(actor, target.as_ref()).await?;
+    Ok(None)
+}
+
 /// `getReadReceipts [{messageId}]`: read receipts are an enterprise feature of Rocket.Chat; this
 /// answers as an unlicensed Rocket.Chat does (like `chat.getMessageReadReceipts`).
 pub fn read_receipts(p: Params<'_>) -> Answer {

@@ -81,6 +81,8 @@ pub async fn call(s: &mut Session, name: &str, params: &[Value]) -> Answer {
                 "blockUser" => rooms::block(s, &actor, p, true).await,
                 "unblockUser" => rooms::block(s, &actor, p, false).await,
                 "saveUserProfile" => account::save_profile(s, &actor, p).await,
+                "setAvatarFromService" => account::set_avatar_from_service(s, &actor, p).await,
+                "resetAvatar" => account::reset_avatar(s, &actor, p).await,
                 "getReadReceipts" => account::read_receipts(p),
                 "saveUserPreferences" => account::save_preferences(s, &actor, p).await,
                 "private-settings/get" => account::private_settings(s, &actor, p).await,

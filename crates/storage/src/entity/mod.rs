@@ -1,5 +1,6 @@
 //! sea-orm entities, one module per table. Plain `Model` structs are what other crates see.
 
+pub mod avatar;
 pub mod login_token;
 pub mod message;
 pub mod message_report;

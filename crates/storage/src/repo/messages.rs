@@ -20,7 +20,22 @@ pub async fn post(db: &Db, m: Message) -> Result<Message> {
 /// transaction (the author has read what they wrote). Concurrent posts share a transaction and its
 /// fsync (group commit, see `group_commit`); each caller still gets its own outcome.
 pub async fn post_as_reader(db: &Db, m: Message, mark_read: bool) -> Result<Message> {
-    db.poster().post(m, mark_read).await
+    db.poster().post(m, mark_read, None).await
+}
+
+/// [`post_as_reader`], running `on_commit` with the stored message as soon as it is committed
+/// and visible to readers, before the log flush that makes it durable (and this call return) is
+/// over. For announcing a new message without adding the flush to its delivery time; the hook
+/// runs on the writer, so it must be quick (a bus publish).
+pub async fn post_announced(
+    db: &Db,
+    m: Message,
+    mark_read: bool,
+    on_commit: impl FnOnce(&Message) + Send + Sync + 'static,
+) -> Result<Message> {
+    db.poster()
+        .post(m, mark_read, Some(Box::new(on_commit)))
+        .await
 }
 
 /// The message with this id.

@@ -1,6 +1,7 @@
 //! Queries, grouped by what they touch. Functions take the [`crate::Db`] handle and return domain
 //! results; reads use the read pool, writes the (serialized) write connection.
 
+pub mod avatars;
 pub mod bulk;
 pub mod message_marks;
 pub mod messages;

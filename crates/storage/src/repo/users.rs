@@ -94,6 +94,10 @@ pub async fn delete(db: &Db, id: &str) -> Result<bool> {
         .await
         .map_err(db_err)?;
     if res.rows_affected > 0 {
+        crate::entity::avatar::Entity::delete_by_id(id.to_owned())
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
         trash::Entity::delete_by_id(("users".to_owned(), id.to_owned()))
             .exec(&txn)
             .await

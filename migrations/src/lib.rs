@@ -18,6 +18,7 @@ mod m20261129_000005_room_message_version;
 mod m20261129_000006_rc_semantics;
 mod m20261129_000007_deferred_search_index;
 mod m20261129_000009_avatars;
+mod m20261129_000010_room_name_lower;
 mod schema;
 
 /// The ordered list of migrations.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_rc_semantics::Migration),
             Box::new(m20261129_000007_deferred_search_index::Migration),
             Box::new(m20261129_000009_avatars::Migration),
+            Box::new(m20261129_000010_room_name_lower::Migration),
         ]
     }
 }

@@ -102,6 +102,21 @@ pub async fn update(db: &Db, r: Room) -> Result<Room> {
 /// The room with this name (case-insensitive).
 pub async fn by_name(db: &Db, name: &str) -> Result<Option<Room>> {
     use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    // Every `#word` of a new message is looked up here: on the hot path, so read directly (and
+    // through the `rooms_name_lower` index).
+    if let Some(d) = db.direct() {
+        use rusqlite::OptionalExtension;
+        let lower = name.to_lowercase();
+        return d.read(|c| {
+            c.prepare_cached(concat!(
+                "SELECT ",
+                crate::direct::room_columns!(),
+                " FROM rooms WHERE lower(name) = ?1 LIMIT 1"
+            ))?
+            .query_row([&lower], crate::direct::room)
+            .optional()
+        });
+    }
     room::Entity::find()
         .filter(Expr::expr(Func::lower(Expr::col(room::Column::Name))).eq(name.to_lowercase()))
         .one(db.read())

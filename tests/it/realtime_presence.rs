@@ -213,6 +213,42 @@ mod bodies {
         assert_eq!(ev["fields"]["args"], json!([["ben", 1, ""]]));
         // ann is no longer watched.
         assert!(w.collect(300, presence_of(a.clone())).await.is_empty());
+
+        // Presence_broadcast_disabled (Troubleshoot): changes go out to nobody until it is off.
+        let r = w
+            .sub("stream-notify-logged", json!(["user-status", false]))
+            .await;
+        assert_eq!(r["msg"], "ready");
+        let switch = |on: bool| {
+            s.post(
+                "/api/v1/settings/Presence_broadcast_disabled",
+                Some(&s.admin),
+                json!({"value": on}),
+            )
+        };
+        switch(true).await.ok();
+        let ben = s.login("ben", "ben-pw").await;
+        let set_status = |status: &'static str| {
+            s.post(
+                "/api/v1/users.setStatus",
+                Some(&ben),
+                json!({"status": status, "message": ""}),
+            )
+        };
+        set_status("busy").await.ok();
+        let quiet = w
+            .collect(400, |v| {
+                presence_of(b.clone())(v)
+                    || stream_event("stream-notify-logged", "user-status".into())(v)
+            })
+            .await;
+        assert!(quiet.is_empty(), "{quiet:?}");
+        switch(false).await.ok();
+        set_status("away").await.ok();
+        let ev = w.wait_for(presence_of(b.clone())).await;
+        assert_eq!(ev["fields"]["args"], json!([["ben", 2, ""]]));
+        w.wait_for(stream_event("stream-notify-logged", "user-status".into()))
+            .await;
         s.stop().await;
     }
 

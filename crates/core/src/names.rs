@@ -323,6 +323,9 @@ pub mod setting {
     pub const ALLOW_PASSWORD_CHANGE: &str = "Accounts_AllowPasswordChange";
     /// Users may change their display name.
     pub const ALLOW_REAL_NAME_CHANGE: &str = "Accounts_AllowRealNameChange";
+    /// Troubleshooting switch: presence changes are not broadcast (`user-status`,
+    /// `stream-user-presence`); users still see their own status.
+    pub const PRESENCE_BROADCAST_DISABLED: &str = "Presence_broadcast_disabled";
     /// Users may change their own avatar.
     pub const ALLOW_USER_AVATAR_CHANGE: &str = "Accounts_AllowUserAvatarChange";
     /// Users may set a status message.

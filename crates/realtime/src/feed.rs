@@ -125,6 +125,13 @@ async fn handle_user_event(rt: &Realtime, kind: EventKind) -> Result<()> {
     let logged = |event: &str| hub.has(&Key::new(Stream::NotifyLogged, event));
     match kind {
         EventKind::PresenceChanged { user_id } => {
+            if rt
+                .users()
+                .settings()
+                .bool(apogee_core::names::setting::PRESENCE_BROADCAST_DISABLED)
+            {
+                return Ok(());
+            }
             let watched = Key::new(Stream::UserPresence, &user_id);
             let (status, presence) = (logged("user-status"), hub.has(&watched));
             if !status && !presence {
@@ -567,7 +574,18 @@ async fn handle(rt: &Realtime, e: Event) -> Result<()> {
         // Public rooms' changes are published twice (members, and everyone logged in); the
         // members' copy is the one that feeds `rooms-changed`.
         EventKind::RoomChanged { room_id } if matches!(e.topic, Topic::Room(_)) => {
-            let watchers = hub.room_watchers(&room_id);
+            // Only members listening to their `rooms-changed`: every post changes its room, and
+            // reading and projecting it for nobody would compete with the post's fan-out.
+            let watchers: Vec<String> = hub
+                .room_watchers(&room_id)
+                .into_iter()
+                .filter(|uid| {
+                    hub.has(&Key::new(
+                        Stream::NotifyUser,
+                        &format!("{uid}/rooms-changed"),
+                    ))
+                })
+                .collect();
             if watchers.is_empty() {
                 return Ok(());
             }

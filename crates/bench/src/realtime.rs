@@ -12,7 +12,9 @@
 //! 3. Fan-out, for each N of `--fanout`: N logged-in connections subscribed to the room's
 //!    `stream-room-messages`, the admin posting `--posts` messages over REST at `--rate` per
 //!    second; the delivery latency from just before the post is sent to each subscriber's read,
-//!    and the time to the last subscriber per message. Then the same N connections to the bare
+//!    and the time to the last subscriber per message. Then the same posts as DDP `sendMessage`
+//!    calls on one logged-in websocket (`apogee ddp`: the sender's transport as in the bare
+//!    run). Then the same N connections to the bare
 //!    broadcast, sent the same frame (the first one Apogee delivered, with its sequence number
 //!    changed) at the same rate.
 //! 4. End-to-end rate: `--senders` DDP connections calling `sendMessage` in a closed loop for
@@ -676,6 +678,27 @@ fn measure(args: &RealtimeArgs, data_dir: &Path) -> Result<Report> {
         let Some(sample) = sample else {
             return Err(format!("fan-out to {n}: no message was delivered").into());
         };
+        // The same posts as DDP `sendMessage` calls on one logged-in websocket: the sender's
+        // transport then matches the bare run's, so the difference is the server's own work.
+        // (The REST run above made the sender a member of the room.)
+        eprintln!("fan-out: {n} subscribers, posts over DDP…");
+        let ddp_sender = Arc::new(tokio::sync::Mutex::new(
+            rt.block_on(DdpClient::login(&ws_url, &setup.admin.auth_token))?,
+        ));
+        let (apogee_ddp, _) = rt.block_on(fan_out(args, &dial, n, |seq, board| {
+            let sender = ddp_sender.clone();
+            let room = setup.room.clone();
+            async move {
+                let text = format!("{} fan-out message {}", marker(seq), "x".repeat(40));
+                let mut client = sender.lock().await;
+                board.mark_sent(seq);
+                client
+                    .call("sendMessage", json!([{"rid": room, "msg": text}]))
+                    .await?;
+                Ok(())
+            }
+        }))?;
+        drop(ddp_sender);
         let sample_seq = find_marker(&sample).ok_or("the sample frame lost its marker")?;
         eprintln!("fan-out: the same {n} to the bare broadcast…");
         let bare_dial = Dial::Plain {
@@ -703,21 +726,29 @@ fn measure(args: &RealtimeArgs, data_dir: &Path) -> Result<Report> {
             let _ = rt.block_on(ws.into_inner().close(None));
         }
         let ratio = ms(apogee.to_last.p50) / ms(bare_run.to_last.p50).max(1e-6);
+        let ddp_ratio = ms(apogee_ddp.to_last.p50) / ms(bare_run.to_last.p50).max(1e-6);
         ratios.push((n, ratio));
         fan_rows.push(apogee.row("apogee"));
+        fan_rows.push(apogee_ddp.row("apogee ddp"));
         fan_rows.push(bare_run.row("bare"));
         fan_json.push(apogee.to_json("apogee"));
+        fan_json.push(apogee_ddp.to_json("apogee ddp"));
         fan_json.push(bare_run.to_json("bare"));
         report.metric(
             &format!("fanout_{n}_last_subscriber_p50_vs_bare"),
             ratio,
             "x",
         );
+        report.metric(
+            &format!("fanout_{n}_ddp_sender_last_subscriber_p50_vs_bare"),
+            ddp_ratio,
+            "x",
+        );
     }
     if !fan_rows.is_empty() {
         report.table(
             &format!(
-                "fan-out: {} REST posts at {}/s to N stream-room-messages subscribers (ms from the post)",
+                "fan-out: {} posts at {}/s (REST chat.postMessage; `apogee ddp`: DDP sendMessage) to N stream-room-messages subscribers (ms from the post)",
                 args.posts, args.rate
             ),
             &[

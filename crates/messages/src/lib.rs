@@ -4,6 +4,7 @@
 mod clean;
 pub mod commands;
 mod edit;
+mod fresh;
 mod lists;
 mod lookup;
 mod marks;
@@ -63,12 +64,17 @@ pub struct NewMessage {
 #[derive(Clone)]
 pub struct Messages {
     rooms: Rooms,
+    /// Just-committed messages waiting for their announcement (see `fresh`).
+    fresh: std::sync::Arc<fresh::Fresh>,
 }
 
 impl Messages {
     /// Builds the service over the rooms service.
     pub fn new(rooms: Rooms) -> Self {
-        Self { rooms }
+        Self {
+            rooms,
+            fresh: std::sync::Arc::default(),
+        }
     }
 
     /// The rooms service.
@@ -156,7 +162,9 @@ impl Messages {
         let u = &actor.account.user;
         // Shown on the room's streams as soon as it is committed (see `post_announced`).
         let bus = self.rooms.bus().clone();
+        let fresh = self.fresh.clone();
         let announce = move |m: &Message| {
+            fresh.put(m);
             bus.publish(Event::new(
                 Topic::Room(m.rid.clone()),
                 EventKind::MessageCommitted {

@@ -7,6 +7,15 @@ use apogee_core::Result;
 use apogee_storage::{Message, Room, repo};
 
 impl Messages {
+    /// A message this instance has just committed, for announcing it: the writer's copy when it
+    /// is still here (taken, so each announcement uses it once), else [`Messages::visible`].
+    pub async fn committed(&self, id: &str) -> Result<Option<Message>> {
+        match self.fresh.take(id) {
+            Some(m) => Ok(Some(m)),
+            None => self.visible(id).await,
+        }
+    }
+
     /// A message by id, unless it is deleted or hidden.
     pub async fn visible(&self, id: &str) -> Result<Option<Message>> {
         Ok(repo::messages::by_id(self.rooms().users().db(), id)

@@ -413,6 +413,7 @@ async fn handle(rt: &Realtime, e: Event) -> Result<()> {
     let hub = rt.hub();
     // What a message event asks for: showing the message on its room's streams, and (for new
     // messages) the other members' subscription updates and notifications.
+    let committed = matches!(e.kind, EventKind::MessageCommitted { .. });
     let (show, count) = match &e.kind {
         EventKind::MessageCreated { .. } => (true, true),
         EventKind::MessageCommitted { .. } | EventKind::MessageChanged { .. } => (true, false),
@@ -450,7 +451,12 @@ async fn handle(rt: &Realtime, e: Event) -> Result<()> {
             if !wanted && members.is_empty() && !user_side {
                 return Ok(());
             }
-            let Some(m) = rt.messages().visible(&message_id).await? else {
+            let m = if committed {
+                rt.messages().committed(&message_id).await?
+            } else {
+                rt.messages().visible(&message_id).await?
+            };
+            let Some(m) = m else {
                 return Ok(());
             };
             let doc = project::message(&m);

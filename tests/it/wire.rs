@@ -104,6 +104,47 @@ mod bodies {
             out.contains(r#""errorType":"error-payload-too-large""#),
             "{out}"
         );
+        // A body streamed without Content-Length: read normally when small, refused with a JSON
+        // error once it passes the limit (never buffered whole).
+        let chunked = |body_chunks: Vec<Vec<u8>>| {
+            let addr = addr.clone();
+            async move {
+                let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+                let head = format!(
+                    "POST /api/v1/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                );
+                conn.write_all(head.as_bytes()).await.unwrap();
+                for c in body_chunks {
+                    let mut frame = format!("{:x}\r\n", c.len()).into_bytes();
+                    frame.extend_from_slice(&c);
+                    frame.extend_from_slice(b"\r\n");
+                    // The server may answer and close before the whole body is sent.
+                    if conn.write_all(&frame).await.is_err() {
+                        break;
+                    }
+                }
+                let _ = conn.write_all(b"0\r\n\r\n").await;
+                let mut out = Vec::new();
+                let _ = conn.read_to_end(&mut out).await;
+                String::from_utf8_lossy(&out).into_owned()
+            }
+        };
+        let out = chunked(vec![
+            br#"{"user":"admin","#.to_vec(),
+            br#""password":"wrong"}"#.to_vec(),
+        ])
+        .await;
+        assert!(out.starts_with("HTTP/1.1 401"), "{out}");
+        // Valid JSON (a 10 MiB password): without the cap this would be a 401.
+        let mut big = vec![br#"{"user":"admin","password":""#.to_vec()];
+        big.extend((0..160).map(|_| vec![b'a'; 64 * 1024]));
+        big.push(br#""}"#.to_vec());
+        let out = chunked(big).await;
+        let status: u16 = out.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        assert!(matches!(status, 400 | 413), "{out}");
+        assert!(out.contains("content-type: application/json"), "{out}");
+        assert!(out.contains(r#""success":false"#), "{out}");
+        s.get("/api/info", None).await.ok();
         s.stop().await;
     }
 

@@ -1,6 +1,7 @@
 //! Wire rules applied to every response: JSON error envelopes for everything that fails (framework
 //! errors included), `Content-Type: application/json` without a charset (clients compare it
-//! literally), `Cache-Control: no-store`, CORS preflight, lenient request bodies and a size limit.
+//! literally), `Cache-Control: no-store`, CORS preflight, lenient request bodies and a size limit
+//! (by Content-Length up front, or while reading a body streamed without one).
 
 use crate::error::{ApiError, framework_error};
 use crate::state::AppState;
@@ -8,9 +9,12 @@ use apogee_protocol::ErrorBody;
 use poem::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, PRAGMA, TRANSFER_ENCODING};
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::middleware::CatchPanic;
-use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response};
 use poem_openapi::payload::Json;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, ReadBuf};
 
 /// Wraps the route tree with the wire rules and the shared state.
 pub fn apply<E: Endpoint + 'static>(ep: E, state: AppState) -> impl Endpoint {
@@ -42,6 +46,14 @@ async fn wire<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Respons
         ))));
     }
     lenient_body(&mut req);
+    if req.header(CONTENT_LENGTH).is_none() && req.header(TRANSFER_ENCODING).is_some() {
+        // A streamed body (no Content-Length) cannot be refused up front: cap it while read.
+        let body = req.take_body().into_async_read();
+        req.set_body(Body::from_async_read(Capped {
+            inner: Box::pin(body),
+            left: crate::MAX_BODY_BYTES,
+        }));
+    }
     let resp = match ep.call(req).await {
         Ok(r) => r.into_response(),
         Err(e) => framework_error(e),
@@ -72,6 +84,31 @@ fn lenient_body(req: &mut Request) {
     if empty {
         req.headers_mut().remove(CONTENT_LENGTH);
         req.set_body("{}");
+    }
+}
+
+/// A request body that fails once more than `left` bytes have been read from it.
+struct Capped {
+    inner: Pin<Box<dyn AsyncRead + Send>>,
+    left: usize,
+}
+
+impl AsyncRead for Capped {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = self.inner.as_mut().poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &polled {
+            let n = buf.filled().len() - before;
+            if n > self.left {
+                return Poll::Ready(Err(std::io::Error::other("request body too large")));
+            }
+            self.left -= n;
+        }
+        polled
     }
 }
 

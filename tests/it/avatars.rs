@@ -57,14 +57,7 @@ async fn upload(
         .send()
         .await
         .unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.unwrap();
-    Reply {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        headers,
-    }
+    TestServer::reply(resp).await
 }
 
 /// `GET path` without following redirects: status, headers, body bytes.
@@ -270,16 +263,10 @@ mod bodies {
         s.user("dave").await;
         // A second connection (dave) listens to updateAvatar; carol to her own userData.
         let mut watcher = Ddp::user(&s, "dave", "dave-pw").await;
-        let r = watcher
-            .sub("stream-notify-logged", json!(["updateAvatar", false]))
-            .await;
-        assert_eq!(r["msg"], "ready", "{r}");
+        watcher.listen("stream-notify-logged", "updateAvatar").await;
         let mut own = Ddp::user(&s, "carol", "carol-pw").await;
         let user_data = format!("{}/userData", carol.user_id);
-        let r = own
-            .sub("stream-notify-user", json!([user_data, false]))
-            .await;
-        assert_eq!(r["msg"], "ready", "{r}");
+        own.listen("stream-notify-user", &user_data).await;
 
         // Over REST.
         upload(&s, &carol, "image", PNG, &[]).await.ok();

@@ -136,6 +136,12 @@ impl Ddp {
         r
     }
 
+    /// Subscribes to `[event, false]` and checks `ready`.
+    pub async fn listen(&mut self, stream: &str, event: &str) {
+        let r = self.sub(stream, json!([event, false])).await;
+        assert_eq!(r["msg"], "ready", "{stream} {event}: {r}");
+    }
+
     /// Subscribes and returns `ready` or `nosub`.
     pub async fn sub(&mut self, name: &str, params: Value) -> Value {
         self.next_id += 1;

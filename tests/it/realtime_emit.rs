@@ -17,12 +17,6 @@ fn room_message(rid: &str, pred: impl Fn(&Value) -> bool) -> impl Fn(&Value) -> 
     move |v: &Value| is(v) && pred(&v["fields"]["args"][0])
 }
 
-/// Subscribes and checks `ready`.
-async fn listen(c: &mut Ddp, stream: &str, event: &str) {
-    let r = c.sub(stream, json!([event, false])).await;
-    assert_eq!(r["msg"], "ready", "{stream} {event}: {r}");
-}
-
 async fn ok(s: &TestServer, path: &str, who: &Creds, body: Value) -> Value {
     s.post(path, Some(who), body).await.ok()
 }
@@ -43,32 +37,19 @@ mod bodies {
         let rid = r["channel"]["_id"].as_str().unwrap().to_owned();
         let b_id = bob.user_id.as_str();
         let mut b = Ddp::user(&s, "bob", "bob-pw").await;
-        listen(&mut b, "stream-room-messages", &rid).await;
-        listen(&mut b, "stream-room-messages", "__my_messages__").await;
-        listen(
-            &mut b,
-            "stream-notify-user",
-            &format!("{b_id}/rooms-changed"),
-        )
-        .await;
-        listen(
-            &mut b,
+        b.listen("stream-room-messages", &rid).await;
+        b.listen("stream-room-messages", "__my_messages__").await;
+        b.listen("stream-notify-user", &format!("{b_id}/rooms-changed"))
+            .await;
+        b.listen(
             "stream-notify-user",
             &format!("{b_id}/subscriptions-changed"),
         )
         .await;
-        listen(
-            &mut b,
-            "stream-notify-user",
-            &format!("{b_id}/notification"),
-        )
-        .await;
-        listen(
-            &mut b,
-            "stream-notify-room",
-            &format!("{rid}/deleteMessage"),
-        )
-        .await;
+        b.listen("stream-notify-user", &format!("{b_id}/notification"))
+            .await;
+        b.listen("stream-notify-room", &format!("{rid}/deleteMessage"))
+            .await;
 
         // New message (REST): the message on the room's stream and on __my_messages__, the
         // room's new last message, bob's subscription (unread, alert, mention), a notification.
@@ -279,8 +260,7 @@ mod bodies {
         );
         // The sender is not notified of their own message.
         let mut a2 = Ddp::user(&s, "amy", "amy-pw").await;
-        listen(
-            &mut a2,
+        a2.listen(
             "stream-notify-user",
             &format!("{}/notification", amy.user_id),
         )
@@ -307,28 +287,18 @@ mod bodies {
         let b_id = bob.user_id.as_str();
         let c_id = cat.user_id.as_str();
         let mut b = Ddp::user(&s, "bob", "bob-pw").await;
-        listen(
-            &mut b,
-            "stream-notify-user",
-            &format!("{b_id}/rooms-changed"),
-        )
-        .await;
-        listen(
-            &mut b,
+        b.listen("stream-notify-user", &format!("{b_id}/rooms-changed"))
+            .await;
+        b.listen(
             "stream-notify-user",
             &format!("{b_id}/subscriptions-changed"),
         )
         .await;
-        listen(&mut b, "stream-notify-logged", "roles-change").await;
+        b.listen("stream-notify-logged", "roles-change").await;
         let mut c = Ddp::user(&s, "cat", "cat-pw").await;
-        listen(
-            &mut c,
-            "stream-notify-user",
-            &format!("{c_id}/rooms-changed"),
-        )
-        .await;
-        listen(
-            &mut c,
+        c.listen("stream-notify-user", &format!("{c_id}/rooms-changed"))
+            .await;
+        c.listen(
             "stream-notify-user",
             &format!("{c_id}/subscriptions-changed"),
         )
@@ -353,7 +323,7 @@ mod bodies {
             .await;
         assert_eq!(ev["fields"]["args"][1]["_id"], rid.as_str());
         assert_eq!(ev["fields"]["args"][1]["t"], "p");
-        listen(&mut b, "stream-room-messages", &rid).await;
+        b.listen("stream-room-messages", &rid).await;
         // cat is no member: refused, with an error.
         let n = c.sub("stream-room-messages", json!([rid, false])).await;
         assert_eq!(n["msg"], "nosub", "{n}");
@@ -383,7 +353,7 @@ mod bodies {
                 && v["fields"]["args"][1]["usersCount"] == 3
         })
         .await;
-        listen(&mut c, "stream-room-messages", &rid).await;
+        c.listen("stream-room-messages", &rid).await;
         // Joining a public channel: `uj`.
         let r = ok(
             &s,
@@ -393,7 +363,7 @@ mod bodies {
         )
         .await;
         let pub_id = r["channel"]["_id"].as_str().unwrap().to_owned();
-        listen(&mut b, "stream-room-messages", &pub_id).await;
+        b.listen("stream-room-messages", &pub_id).await;
         let r = c.call("joinRoom", json!([pub_id])).await;
         assert!(r.get("error").is_none(), "{r}");
         b.wait_for(room_message(&pub_id, |m| m["t"] == "uj")).await;
@@ -522,7 +492,7 @@ mod bodies {
         assert!(leaked.is_empty(), "{leaked:?}");
         // Leaves: `ul`, bob's subscription removed.
         let mut a = Ddp::user(&s, "amy", "amy-pw").await;
-        listen(&mut a, "stream-room-messages", &rid).await;
+        a.listen("stream-room-messages", &rid).await;
         ok(&s, "/api/v1/groups.leave", &bob, json!({"roomId": rid})).await;
         a.wait_for(room_message(&rid, |m| m["t"] == "ul")).await;
         b.wait_for(user_event(b_id, "subscriptions-changed", "removed"))
@@ -537,7 +507,8 @@ mod bodies {
         // Setting changed: `public-settings-changed` on stream-notify-all, anonymous included;
         // private settings are not announced there.
         let mut anon = Ddp::connected(&s).await;
-        listen(&mut anon, "stream-notify-all", "public-settings-changed").await;
+        anon.listen("stream-notify-all", "public-settings-changed")
+            .await;
         ok(
             &s,
             "/api/v1/settings/Site_Name",
@@ -573,7 +544,8 @@ mod bodies {
         // Every setting, public or not, to admins on `private-settings-changed`; others are
         // refused that event.
         let mut adm = Ddp::user(&s, apogee_blackbox::ADMIN, apogee_blackbox::ADMIN_PASS).await;
-        listen(&mut adm, "stream-notify-logged", "private-settings-changed").await;
+        adm.listen("stream-notify-logged", "private-settings-changed")
+            .await;
         ok(
             &s,
             "/api/v1/settings/API_Default_Count",
@@ -601,9 +573,9 @@ mod bodies {
             )
             .await;
         assert_eq!(n["msg"], "nosub", "{n}");
-        listen(&mut w, "stream-notify-logged", "Users:NameChanged").await;
-        listen(&mut w, "stream-notify-logged", "roles-change").await;
-        listen(&mut w, "stream-notify-logged", "Users:Deleted").await;
+        w.listen("stream-notify-logged", "Users:NameChanged").await;
+        w.listen("stream-notify-logged", "roles-change").await;
+        w.listen("stream-notify-logged", "Users:Deleted").await;
         let eve = s.user("eve").await;
         ok(
             &s,
@@ -649,12 +621,8 @@ mod bodies {
             .await;
         assert_eq!(ev["fields"]["args"][0]["userId"], eve.user_id.as_str());
         // The user's own document: `<uid>/userData` with the changed fields, for them only.
-        listen(
-            &mut w,
-            "stream-notify-user",
-            &format!("{}/userData", dan.user_id),
-        )
-        .await;
+        w.listen("stream-notify-user", &format!("{}/userData", dan.user_id))
+            .await;
         ok(
             &s,
             "/api/v1/users.updateOwnBasicInfo",

@@ -7,12 +7,6 @@ use crate::ddp::{Ddp, stream_event};
 use apogee_blackbox::{Creds, TestServer, db_tests};
 use serde_json::{Value, json};
 
-/// Subscribes and checks `ready`.
-async fn listen(c: &mut Ddp, stream: &str, event: &str) {
-    let r = c.sub(stream, json!([event, false])).await;
-    assert_eq!(r["msg"], "ready", "{stream} {event}: {r}");
-}
-
 /// A `subscriptions-changed` `updated` event of `uid` for room `rid` whose subscription matches.
 fn sub_changed(uid: &str, rid: &str, pred: impl Fn(&Value) -> bool) -> impl Fn(&Value) -> bool {
     let is = stream_event("stream-notify-user", format!("{uid}/subscriptions-changed"));
@@ -88,25 +82,16 @@ mod bodies {
         let rid = r["channel"]["_id"].as_str().unwrap().to_owned();
         let b_id = bob.user_id.clone();
         let mut b = Ddp::user(&s, "bob", "bob-pw").await;
-        listen(&mut b, "stream-room-messages", &rid).await;
-        listen(
-            &mut b,
-            "stream-notify-user",
-            &format!("{b_id}/rooms-changed"),
-        )
-        .await;
-        listen(
-            &mut b,
+        b.listen("stream-room-messages", &rid).await;
+        b.listen("stream-notify-user", &format!("{b_id}/rooms-changed"))
+            .await;
+        b.listen(
             "stream-notify-user",
             &format!("{b_id}/subscriptions-changed"),
         )
         .await;
-        listen(
-            &mut b,
-            "stream-notify-user",
-            &format!("{b_id}/notification"),
-        )
-        .await;
+        b.listen("stream-notify-user", &format!("{b_id}/notification"))
+            .await;
 
         // Nothing chosen: a plain channel message does not notify, a mention does.
         post(&s, &amy, &rid, "plain one").await;
@@ -241,13 +226,9 @@ mod bodies {
             .ok();
         let dm_rid = dm["room"]["_id"].as_str().unwrap().to_owned();
         let mut b2 = Ddp::user(&s, "bob", "bob-pw").await;
-        listen(&mut b2, "stream-room-messages", &dm_rid).await;
-        listen(
-            &mut b2,
-            "stream-notify-user",
-            &format!("{b_id}/notification"),
-        )
-        .await;
+        b2.listen("stream-room-messages", &dm_rid).await;
+        b2.listen("stream-notify-user", &format!("{b_id}/notification"))
+            .await;
         post(&s, &amy, &dm_rid, "dm one").await;
         assert_eq!(notes_for(&mut b2, &b_id, &dm_rid, "dm one").await, 1);
         let r = b2
@@ -358,15 +339,13 @@ mod bodies {
         post(&s, &amy, &rid, "before").await;
         let (a_id, b_id) = (amy.user_id.clone(), bob.user_id.clone());
         let mut a = Ddp::user(&s, "amy", "amy-pw").await;
-        listen(
-            &mut a,
+        a.listen(
             "stream-notify-user",
             &format!("{a_id}/subscriptions-changed"),
         )
         .await;
         let mut b = Ddp::user(&s, "bob", "bob-pw").await;
-        listen(
-            &mut b,
+        b.listen(
             "stream-notify-user",
             &format!("{b_id}/subscriptions-changed"),
         )
@@ -468,21 +447,13 @@ mod bodies {
         let mut keep = Ddp::connected(&s).await;
         let r = keep.call("login", resume(&bob.token)).await;
         assert!(r.get("error").is_none(), "{r}");
-        listen(
-            &mut keep,
-            "stream-notify-user",
-            &format!("{b_id}/force_logout"),
-        )
-        .await;
+        keep.listen("stream-notify-user", &format!("{b_id}/force_logout"))
+            .await;
         let mut gone = Ddp::connected(&s).await;
         let r = gone.call("login", resume(&other.token)).await;
         assert!(r.get("error").is_none(), "{r}");
-        listen(
-            &mut gone,
-            "stream-notify-user",
-            &format!("{b_id}/force_logout"),
-        )
-        .await;
+        gone.listen("stream-notify-user", &format!("{b_id}/force_logout"))
+            .await;
 
         // REST users.removeOtherTokens: `gone` hears force_logout and is closed.
         s.post("/api/v1/users.removeOtherTokens", Some(&bob), json!({}))

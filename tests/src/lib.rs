@@ -240,7 +240,8 @@ impl TestServer {
         Self::reply(req.send().await.unwrap()).await
     }
 
-    async fn reply(resp: reqwest::Response) -> Reply {
+    /// Reads an answer (for requests built on [`TestServer::http`] directly).
+    pub async fn reply(resp: reqwest::Response) -> Reply {
         let status = resp.status();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap();

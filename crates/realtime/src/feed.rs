@@ -395,10 +395,7 @@ async fn after_new_message(
             {
                 o.insert("name".into(), json!(name));
             }
-            if let Some(sound) = apogee_rooms::notifications::prefs(&sub)
-                .get("audioNotificationValue")
-                .and_then(Value::as_str)
-            {
+            if let Some(sound) = &prefs.audio {
                 o.insert("audioNotificationValue".into(), json!(sound));
             }
         }

@@ -70,6 +70,8 @@ pub struct DesktopPrefs {
     pub mute_group_mentions: bool,
     /// Whether `level` came from the user's own preference rather than the room's.
     pub from_user: bool,
+    /// `audioNotificationValue`: the sound the notification asks for.
+    pub audio: Option<String>,
 }
 
 impl DesktopPrefs {
@@ -99,6 +101,10 @@ impl DesktopPrefs {
             disabled: flag(&p, "disableNotifications"),
             mute_group_mentions: flag(&p, "muteGroupMentions"),
             from_user,
+            audio: p
+                .get("audioNotificationValue")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         }
     }
 }

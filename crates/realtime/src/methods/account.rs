@@ -116,15 +116,11 @@ pub async fn save_profile(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answe
 /// `setAvatarFromService [dataURI, contentType, service]`: the `upload` service (a `data:` URI)
 /// sets the caller's avatar; URL services are refused like `users.setAvatar` refuses URLs.
 pub async fn set_avatar_from_service(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
-    let uri = p.str(0)?;
-    let service = p.opt_str(2)?.unwrap_or("upload");
-    let bytes = apogee_users::avatar::decode_data_uri(uri)?;
-    let origin = if service == "upload" {
-        apogee_users::AvatarOrigin::Upload
-    } else {
-        apogee_users::AvatarOrigin::Rest
-    };
-    s.rt.users().set_avatar(actor, None, bytes, origin).await?;
+    // Only a `data:` URI can be taken (whatever the service says): URLs need the outbound policy.
+    let bytes = apogee_users::avatar::decode_data_uri(p.str(0)?)?;
+    s.rt.users()
+        .set_avatar(actor, None, bytes, apogee_users::AvatarOrigin::Upload)
+        .await?;
     Ok(None)
 }
 

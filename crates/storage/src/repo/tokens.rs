@@ -54,6 +54,12 @@ pub async fn delete_all(
     if let Some(h) = keep {
         q = q.filter(login_token::Column::HashedToken.ne(h));
     }
+    delete_found(db, q).await
+}
+
+/// Deletes the tokens `q` finds and returns their hashes. By hash, so that a token issued
+/// between the read and the delete is not removed unannounced.
+async fn delete_found(db: &Db, q: sea_orm::Select<login_token::Entity>) -> Result<Vec<String>> {
     let hashes: Vec<String> = q
         .all(db.read())
         .await
@@ -64,7 +70,6 @@ pub async fn delete_all(
     if hashes.is_empty() {
         return Ok(hashes);
     }
-    // By hash: a token issued meanwhile is not removed unannounced.
     login_token::Entity::delete_many()
         .filter(login_token::Column::HashedToken.is_in(hashes.clone()))
         .exec(db.write())
@@ -88,26 +93,11 @@ pub async fn personal(db: &Db, user_id: &str) -> Result<Vec<LoginToken>> {
 /// Deletes a user's personal access token by name; the hashes deleted (empty when there was
 /// none).
 pub async fn delete_personal(db: &Db, user_id: &str, name: &str) -> Result<Vec<String>> {
-    let hashes: Vec<String> = login_token::Entity::find()
+    let q = login_token::Entity::find()
         .filter(login_token::Column::UserId.eq(user_id))
         .filter(login_token::Column::Kind.eq(KIND_PAT))
-        .filter(login_token::Column::Name.eq(name))
-        .all(db.read())
-        .await
-        .map_err(db_err)?
-        .into_iter()
-        .map(|t| t.hashed_token)
-        .collect();
-    if hashes.is_empty() {
-        return Ok(hashes);
-    }
-    login_token::Entity::delete_many()
-        .filter(login_token::Column::HashedToken.is_in(hashes.clone()))
-        .exec(db.write())
-        .await
-        .map_err(db_err)?;
-    db.accounts_changed();
-    Ok(hashes)
+        .filter(login_token::Column::Name.eq(name));
+    delete_found(db, q).await
 }
 
 /// Removes expired login tokens (housekeeping).

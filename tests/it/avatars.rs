@@ -1,11 +1,17 @@
-//! Avatars: `users.setAvatar` (multipart and `data:` URI), `users.resetAvatar`,
-//! `users.getAvatar` (a redirect), the pictures at `/avatar/...`, their permissions, and the
-//! `updateAvatar` / `userData` frames a second connection sees (api.md §8.9, "avatar change").
+//! Avatars: `users.setAvatar` (multipart, `data:` URI, and an http URL the server fetches through
+//! its outbound policy), `users.resetAvatar`, `users.getAvatar` (a redirect), the pictures at
+//! `/avatar/...`, their permissions, and the `updateAvatar` / `userData` frames a second
+//! connection sees (api.md §8.9, "avatar change").
 
 use crate::ddp::{Ddp, stream_event};
-use apogee_blackbox::{Creds, Reply, TestServer, db_tests};
+use apogee::DeployEnv;
+use apogee_blackbox::{Creds, Reply, TestServer, backends, db_tests};
 use base64::Engine;
 use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A valid 1×1 PNG.
 const PNG: &[u8] = &[
@@ -145,7 +151,8 @@ mod bodies {
             .ok();
         assert_eq!(info["user"]["avatarETag"], tag.as_str());
 
-        // Not an image (an SVG could carry script), a wrong field, no file, an URL to fetch.
+        // Not an image (an SVG could carry script), a wrong field, no file, a URL the outbound
+        // policy refuses (cloud metadata).
         upload(
             &s,
             &alice,
@@ -165,7 +172,7 @@ mod bodies {
             json!({"avatarUrl": "http://169.254.169.254/latest/meta-data"}),
         )
         .await
-        .err_type("error-avatar-url-handling");
+        .err_type("error-avatar-invalid-url");
         assert_eq!(
             etag_of(&s, &alice).await,
             etag,
@@ -331,3 +338,156 @@ mod bodies {
 }
 
 db_tests!(avatars_upload_serve_and_reset, avatar_change_frames);
+
+/// A local image host: `/a.png` (the PNG), `/page.html` (HTML), `/fake.png` (text labelled
+/// `image/png`), `/broken` (500), anything else 404. Counts the requests it reads.
+async fn image_host() -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let seen = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                seen.fetch_add(1, Ordering::SeqCst);
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let (status, content_type, body): (&str, &str, &[u8]) =
+                    match head.split(' ').nth(1).unwrap_or("/") {
+                        "/a.png" => ("200 OK", "image/png", PNG),
+                        "/page.html" => ("200 OK", "text/html", b"<html>hi</html>"),
+                        "/fake.png" => ("200 OK", "image/png", b"not a picture"),
+                        "/broken" => ("500 Internal Server Error", "text/plain", b"oops"),
+                        _ => ("404 Not Found", "text/plain", b"no"),
+                    };
+                let mut out = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .into_bytes();
+                out.extend_from_slice(body);
+                let _ = sock.write_all(&out).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    (addr, requests)
+}
+
+async fn set_avatar_url(s: &TestServer, who: &Creds, url: &str) -> Reply {
+    s.post(
+        "/api/v1/users.setAvatar",
+        Some(who),
+        json!({ "avatarUrl": url }),
+    )
+    .await
+}
+
+/// `users.setAvatar` with an http `avatarUrl`: fetched when the outbound allow list opens the
+/// (private) image host, answered like Rocket.Chat's `setUserAvatar` service `url` otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avatars_from_url() {
+    let (host, requests) = image_host().await;
+    for backend in backends() {
+        let s = TestServer::start_configured(&backend, DeployEnv::default(), |c| {
+            c.outbound.allow = "127.0.0.1/32".into();
+        })
+        .await;
+        let alice = s.user("alice").await;
+        set_avatar_url(&s, &alice, &format!("http://{host}/a.png"))
+            .await
+            .ok();
+        let etag = etag_of(&s, &alice).await;
+        assert!(etag.is_string(), "{etag}");
+        let (status, h, body) = fetch(&s, "/avatar/alice", None).await;
+        assert_eq!(status, 200);
+        assert_eq!(header(&h, "content-type"), "image/png");
+        assert_eq!(body, PNG);
+
+        // Not an image type, a 404: error-avatar-invalid-url with the URL.
+        let html = format!("http://{host}/page.html");
+        let b = set_avatar_url(&s, &alice, &html)
+            .await
+            .err_type("error-avatar-invalid-url");
+        assert_eq!(
+            b["error"],
+            format!("Invalid avatar URL: {html} [error-avatar-invalid-url]")
+        );
+        set_avatar_url(&s, &alice, &format!("http://{host}/missing.png"))
+            .await
+            .err_type("error-avatar-invalid-url");
+        // Another failing status: error-avatar-url-handling, naming the user.
+        let broken = format!("http://{host}/broken");
+        let b = set_avatar_url(&s, &alice, &broken)
+            .await
+            .err_type("error-avatar-url-handling");
+        assert_eq!(
+            b["error"],
+            format!(
+                "Error while handling avatar setting from a URL ({broken}) for alice \
+                 [error-avatar-url-handling]"
+            )
+        );
+        // An image type on bytes that are no image: the format check still applies.
+        set_avatar_url(&s, &alice, &format!("http://{host}/fake.png"))
+            .await
+            .err_type("error-invalid-image-format");
+        // Addresses outside the allow list stay closed; not a URL at all.
+        set_avatar_url(&s, &alice, "http://169.254.169.254/")
+            .await
+            .err_type("error-avatar-invalid-url");
+        set_avatar_url(&s, &alice, "ftp://example.com/a.png")
+            .await
+            .err_type("error-avatar-invalid-url");
+        // Someone else's avatar without edit-other-user-avatar: refused before any fetch.
+        let carol = s.user("carol").await;
+        let before = requests.load(Ordering::SeqCst);
+        s.post(
+            "/api/v1/users.setAvatar",
+            Some(&carol),
+            json!({"avatarUrl": format!("http://{host}/a.png"), "userId": alice.user_id}),
+        )
+        .await
+        .err(403);
+        assert_eq!(requests.load(Ordering::SeqCst), before);
+        assert_eq!(etag_of(&s, &alice).await, etag, "failures change nothing");
+        let (_, _, body) = fetch(&s, "/avatar/alice", None).await;
+        assert_eq!(body, PNG);
+        s.stop().await;
+
+        // Without the allow list the local host is private: refused before any request.
+        let s = TestServer::start(&backend).await;
+        let bob = s.user("bob").await;
+        let before = requests.load(Ordering::SeqCst);
+        let url = format!("http://127.0.0.1:{}/a.png", host.port());
+        let b = set_avatar_url(&s, &bob, &url)
+            .await
+            .err_type("error-avatar-invalid-url");
+        assert_eq!(
+            b["error"],
+            format!("Invalid avatar URL: {url} [error-avatar-invalid-url]")
+        );
+        set_avatar_url(&s, &bob, &format!("http://localhost:{}/a.png", host.port()))
+            .await
+            .err_type("error-avatar-invalid-url");
+        set_avatar_url(&s, &bob, "http://169.254.169.254/")
+            .await
+            .err_type("error-avatar-invalid-url");
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            before,
+            "no request was made"
+        );
+        assert_eq!(etag_of(&s, &bob).await, Value::Null);
+        s.stop().await;
+    }
+}

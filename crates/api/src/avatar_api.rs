@@ -9,7 +9,7 @@ use crate::tags::ApiTags;
 use apogee_core::Error;
 use apogee_protocol::OkBody;
 use apogee_users::AvatarOrigin;
-use apogee_users::avatar::{AvatarImage, decode_data_uri, initials_svg};
+use apogee_users::avatar::{AvatarImage, initials_svg};
 use poem::http::StatusCode;
 use poem::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use poem::web::{Data, Path};
@@ -29,7 +29,9 @@ pub struct AvatarApi {
 #[derive(Object, Debug)]
 #[oai(rename_all = "camelCase")]
 pub struct SetAvatarJson {
-    /// The new avatar: a `data:image/...;base64,` URI.
+    /// The new avatar: an http(s) URL of an image for the server to fetch (public addresses
+    /// only, unless the server's outbound allow list opens a private one), or a
+    /// `data:image/...;base64,` URI.
     pub avatar_url: Option<String>,
     /// Whose avatar (default: the caller's).
     pub user_id: Option<String>,
@@ -78,26 +80,27 @@ pub enum AvatarRedirect {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Users")]
 impl AvatarApi {
-    /// users.setAvatar: a new avatar from a multipart `image` upload or a `data:` URI in
-    /// `avatarUrl`; for someone else with edit-other-user-avatar. Announces `updateAvatar`.
+    /// users.setAvatar: a new avatar from a multipart `image` upload, or from `avatarUrl`: an
+    /// http(s) URL the server fetches (error-avatar-invalid-url when refused, unreachable, 404 or
+    /// not `image/*`; error-avatar-url-handling for other failing statuses) or a `data:` URI; for
+    /// someone else with edit-other-user-avatar. Announces `updateAvatar`.
     #[oai(
         path = "/users.setAvatar",
         method = "post",
         operation_id = "users.setAvatar"
     )]
     async fn set_avatar(&self, auth: Auth, body: SetAvatarRequest) -> ApiResult<OkBody> {
-        let (bytes, user_id, username, origin) = match body {
+        let users = &self.state.users;
+        match body {
             SetAvatarRequest::Json(Json(b)) => {
                 let url = b
                     .avatar_url
                     .filter(|u| !u.trim().is_empty())
                     .ok_or_else(|| Error::Failure("The 'image' param is required".into()))?;
-                (
-                    decode_data_uri(&url)?,
-                    b.user_id,
-                    b.username,
-                    AvatarOrigin::Upload,
-                )
+                let target = user_selector(b.user_id.as_deref(), b.username.as_deref(), None);
+                users
+                    .set_avatar_from_url(&auth.0, target.as_ref(), &url)
+                    .await?;
             }
             SetAvatarRequest::Form(f) => {
                 let image = f
@@ -114,14 +117,12 @@ impl AvatarApi {
                     .into_vec()
                     .await
                     .map_err(|e| Error::Failure(format!("Could not read the image: {e}")))?;
-                (bytes, f.user_id, f.username, AvatarOrigin::Rest)
+                let target = user_selector(f.user_id.as_deref(), f.username.as_deref(), None);
+                users
+                    .set_avatar(&auth.0, target.as_ref(), bytes, AvatarOrigin::Rest)
+                    .await?;
             }
-        };
-        let target = user_selector(user_id.as_deref(), username.as_deref(), None);
-        self.state
-            .users
-            .set_avatar(&auth.0, target.as_ref(), bytes, origin)
-            .await?;
+        }
         Ok(Json(OkBody::ok()))
     }
 

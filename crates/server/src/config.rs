@@ -47,6 +47,8 @@ section! {
         security: Security = Security::default(),
         /// The realtime API (DDP over `/websocket`).
         realtime: Realtime = Realtime::default(),
+        /// Requests the server makes itself (avatars from a URL).
+        outbound: Outbound = Outbound::default(),
     }
 }
 
@@ -88,6 +90,19 @@ section! {
     }
 }
 
+section! {
+    /// Requests the server makes itself (avatars from a URL).
+    Outbound {
+        /// Private destinations that may be reached anyway, separated by commas: host names
+        /// ("images.intranet"), addresses ("10.1.2.3") or networks ("10.0.0.0/8")
+        /// (`APOGEE_OUTBOUND_ALLOW`). Otherwise only http(s) to public addresses is allowed:
+        /// never loopback, private, link-local, cloud metadata or other reserved ranges.
+        allow: String = String::new(),
+        /// Seconds a whole request may take, redirects included (`APOGEE_OUTBOUND_TIMEOUT_SECS`).
+        timeout_secs: u64 = 10,
+    }
+}
+
 /// A key and its doc lines.
 type FieldDoc = (&'static str, Vec<&'static str>);
 
@@ -97,6 +112,7 @@ fn tables() -> Vec<(&'static str, Vec<FieldDoc>)> {
         ("database", Database::docs()),
         ("security", Security::docs()),
         ("realtime", Realtime::docs()),
+        ("outbound", Outbound::docs()),
     ]
 }
 
@@ -281,6 +297,32 @@ mod tests {
         let err =
             Config::load(None, &env(&[("APOGEE_DATABASE_MAX_CONNECTIONS", "many")])).unwrap_err();
         assert!(err.contains("APOGEE_DATABASE_MAX_CONNECTIONS"), "{err}");
+    }
+
+    #[test]
+    fn outbound_table_and_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.toml");
+        std::fs::write(
+            &file,
+            "[outbound]\nallow = \"10.0.0.0/8\"\ntimeout_secs = 3\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), &[]).unwrap();
+        assert_eq!(c.outbound.allow, "10.0.0.0/8");
+        assert_eq!(c.outbound.timeout_secs, 3);
+        let c = Config::load(
+            Some(&file),
+            &env(&[
+                ("APOGEE_OUTBOUND_ALLOW", "127.0.0.1/32, localhost"),
+                ("APOGEE_OUTBOUND_TIMEOUT_SECS", "20"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.outbound.allow, "127.0.0.1/32, localhost");
+        assert_eq!(c.outbound.timeout_secs, 20);
+        assert_eq!(Config::default().outbound.allow, "");
+        assert_eq!(Config::default().outbound.timeout_secs, 10);
     }
 
     #[test]

@@ -74,6 +74,9 @@ enum ConfigCommand {
 }
 
 fn main() -> ExitCode {
+    // One process-wide rustls provider (ring, which sqlx brings) before anything builds a TLS
+    // client; see STACK.md, "TLS provider trap".
+    apogee_outbound::install_default_crypto_provider();
     let cli = Cli::parse();
     if let Some(Command::Config(ConfigCommand::Example)) = &cli.command {
         print!("{}", Config::example());

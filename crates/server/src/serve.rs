@@ -7,6 +7,7 @@ use apogee_core::EventBus;
 use apogee_core::names::setting;
 use apogee_core::{Error, Result, Timestamp};
 use apogee_messages::Messages;
+use apogee_outbound::{Outbound, OutboundOptions, OutboundPolicy};
 use apogee_realtime::{Realtime, RealtimeOptions};
 use apogee_rooms::Rooms;
 use apogee_storage::{Db, DbOptions};
@@ -40,6 +41,7 @@ pub async fn open_services(config: &Config, env: &DeployEnv) -> Result<Users> {
         },
     )
     .await?;
+    let outbound = outbound(config)?;
     let root_url = config.root_url();
     let settings = Settings::load(
         db.clone(),
@@ -58,8 +60,25 @@ pub async fn open_services(config: &Config, env: &DeployEnv) -> Result<Users> {
             create_tokens_secret: env.create_tokens_secret.clone(),
             test_mode: env.test_mode,
             root_url,
+            outbound,
         },
     )
+}
+
+/// The client for server-initiated HTTP, with the `[outbound]` allow list and timeout.
+fn outbound(config: &Config) -> Result<Outbound> {
+    let policy = OutboundPolicy::with_allow_list(&config.outbound.allow)
+        .map_err(|e| Error::internal(format!("outbound.allow: {e}")))?;
+    let timeout = Duration::from_secs(config.outbound.timeout_secs.max(1));
+    let defaults = OutboundOptions::default();
+    Ok(Outbound::new(
+        policy,
+        OutboundOptions {
+            timeout,
+            connect_timeout: defaults.connect_timeout.min(timeout),
+            ..defaults
+        },
+    ))
 }
 
 /// Seeds the database and builds the state every handler shares.

@@ -1,8 +1,10 @@
 //! Avatars: uploaded images (`users.setAvatar`), reset to initials (`users.resetAvatar`), and the
-//! picture `GET /avatar/:username` serves (the upload, or an SVG of the initials).
+//! picture `GET /avatar/:username` serves (the upload, or an SVG of the initials). Images fetched
+//! from a URL are in `avatar_url`.
 //!
 //! Only raster formats recognised from their first bytes are accepted: the declared type of an
-//! upload is the client's word, and an SVG served from our origin could carry script.
+//! upload (or a server's `Content-Type`) is someone else's word, and an SVG served from our
+//! origin could carry script.
 
 use crate::Users;
 use crate::accounts::UserSelector;
@@ -22,6 +24,8 @@ pub enum AvatarOrigin {
     Rest,
     /// Uploaded as a data URI (DDP `setAvatarFromService` with service `upload`).
     Upload,
+    /// Fetched from an http(s) URL (`users.setAvatar` `avatarUrl`, service `url`).
+    Url,
 }
 
 impl AvatarOrigin {
@@ -29,6 +33,7 @@ impl AvatarOrigin {
         match self {
             Self::Rest => "rest",
             Self::Upload => "upload",
+            Self::Url => "url",
         }
     }
 }
@@ -67,8 +72,8 @@ pub fn sniff_image(data: &[u8]) -> Option<&'static str> {
 }
 
 /// The image in a `data:image/...;base64,` URI; a URL of another scheme gets Rocket.Chat's
-/// `error-avatar-url-handling` (fetching remote images is server-initiated HTTP, which this
-/// server does not do for avatars).
+/// `error-avatar-url-handling` (this function does no HTTP: [`Users::set_avatar_from_url`] and
+/// [`Users::set_avatar_from_service`] fetch http(s) URLs).
 pub fn decode_data_uri(uri: &str) -> Result<Vec<u8>> {
     let invalid = || Error::meteor("error-invalid-image-format", "Invalid image format");
     let Some(rest) = uri.trim().strip_prefix("data:") else {
@@ -112,8 +117,8 @@ pub fn initials_svg(name: &str) -> String {
 }
 
 impl Users {
-    /// The user whose avatar `actor` may change: themselves when `target` is `None` or names
-    /// them (while `Accounts_AllowUserAvatarChange` is on), anyone with
+    /// The user whose avatar `actor` may change, as (id, username): themselves when `target` is
+    /// `None` or names them (while `Accounts_AllowUserAvatarChange` is on), anyone with
     /// `edit-other-user-avatar`. `other_denied` is the operation's answer for someone else's
     /// avatar without that permission (Rocket.Chat's differ).
     async fn avatar_target(
@@ -122,19 +127,22 @@ impl Users {
         target: Option<&UserSelector>,
         own_denied: &str,
         other_denied: Error,
-    ) -> Result<String> {
+    ) -> Result<(String, String)> {
         let may_edit_others = self.can(actor, perm::EDIT_OTHER_USER_AVATAR).await?;
         if !self.settings().bool(setting::ALLOW_USER_AVATAR_CHANGE) && !may_edit_others {
             return Err(Error::meteor("error-not-allowed", own_denied));
         }
-        let id = match target {
-            None => actor.id().to_owned(),
-            Some(sel) => self.get(sel).await?.user.id,
+        let (id, username) = match target {
+            None => (actor.id().to_owned(), actor.account.user.username.clone()),
+            Some(sel) => {
+                let user = self.get(sel).await?.user;
+                (user.id, user.username)
+            }
         };
         if id != actor.id() && !may_edit_others {
             return Err(other_denied);
         }
-        Ok(id)
+        Ok((id, username))
     }
 
     /// `users.setAvatar` with an image: stores it as the avatar of `target` (the actor when
@@ -146,14 +154,33 @@ impl Users {
         data: Vec<u8>,
         origin: AvatarOrigin,
     ) -> Result<()> {
-        let id = self
-            .avatar_target(
-                actor,
-                target,
-                "Change avatar is not allowed",
-                Error::Forbidden,
-            )
-            .await?;
+        let (id, _) = self.change_avatar_target(actor, target).await?;
+        self.store_avatar(id, data, origin).await
+    }
+
+    /// [`Users::avatar_target`] for setting an avatar.
+    pub(crate) async fn change_avatar_target(
+        &self,
+        actor: &AuthUser,
+        target: Option<&UserSelector>,
+    ) -> Result<(String, String)> {
+        self.avatar_target(
+            actor,
+            target,
+            "Change avatar is not allowed",
+            Error::Forbidden,
+        )
+        .await
+    }
+
+    /// Stores `data` (a raster image, checked here) as the avatar of user `id`, with a new
+    /// `avatarETag`, and announces `updateAvatar`.
+    pub(crate) async fn store_avatar(
+        &self,
+        id: String,
+        data: Vec<u8>,
+        origin: AvatarOrigin,
+    ) -> Result<()> {
         if data.len() > MAX_AVATAR_BYTES {
             return Err(Error::meteor(
                 "error-file-too-large",
@@ -187,7 +214,7 @@ impl Users {
         actor: &AuthUser,
         target: Option<&UserSelector>,
     ) -> Result<()> {
-        let id = self
+        let (id, _) = self
             .avatar_target(
                 actor,
                 target,

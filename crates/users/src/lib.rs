@@ -6,6 +6,7 @@ mod accounts;
 mod auth;
 mod auth_cache;
 pub mod avatar;
+mod avatar_url;
 pub mod password;
 pub mod presence;
 mod seed;
@@ -42,6 +43,8 @@ pub struct UsersOptions {
     pub test_mode: bool,
     /// Public base URL, for `avatarUrl`.
     pub root_url: String,
+    /// Server-initiated HTTP (avatars from a URL), behind the outbound policy.
+    pub outbound: apogee_outbound::Outbound,
 }
 
 /// The accounts service; cheap to clone (shared state behind an `Arc`).

@@ -322,10 +322,11 @@ mod bodies {
         let r = own
             .call(
                 "setAvatarFromService",
-                json!(["https://example.com/a.png", "", "url"]),
+                json!(["http://169.254.169.254/latest/a.png", "", "url"]),
             )
             .await;
-        assert_eq!(r["error"]["error"], "error-avatar-url-handling", "{r}");
+        // The outbound policy refuses the cloud metadata address before any connection.
+        assert_eq!(r["error"]["error"], "error-avatar-invalid-url", "{r}");
         let none = watcher
             .collect(
                 400,

@@ -114,10 +114,10 @@ pub(crate) async fn catch_up(db: &crate::Db) -> Result<i64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::{Db, DbOptions, Message, Room, repo};
 
-    fn room(id: &str) -> Room {
+    pub(crate) fn room(id: &str) -> Room {
         Room {
             id: id.into(),
             t: "c".into(),
@@ -157,7 +157,7 @@ mod tests {
         }
     }
 
-    fn message(id: &str, text: &str) -> Message {
+    pub(crate) fn message(id: &str, text: &str) -> Message {
         Message {
             id: id.into(),
             rid: "r1".into(),

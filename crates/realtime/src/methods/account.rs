@@ -113,13 +113,17 @@ pub async fn save_profile(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answe
     Ok(Some(Value::Bool(true)))
 }
 
-/// `setAvatarFromService [dataURI, contentType, service]`: the `upload` service (a `data:` URI)
-/// sets the caller's avatar; URL services are refused like `users.setAvatar` refuses URLs.
+/// `setAvatarFromService [dataURI, contentType, service, targetUserId?]`: service `url` fetches
+/// the image (behind the outbound policy), any other takes a `data:` URI; someone else's avatar
+/// needs edit-other-user-avatar.
 pub async fn set_avatar_from_service(s: &Session, actor: &AuthUser, p: Params<'_>) -> Answer {
-    // Only a `data:` URI can be taken (whatever the service says): URLs need the outbound policy.
-    let bytes = apogee_users::avatar::decode_data_uri(p.str(0)?)?;
+    let service = p.opt_str(2)?.unwrap_or("upload");
+    let target = p
+        .opt_str(3)?
+        .filter(|id| !id.is_empty())
+        .map(|id| apogee_users::UserSelector::Id(id.to_owned()));
     s.rt.users()
-        .set_avatar(actor, None, bytes, apogee_users::AvatarOrigin::Upload)
+        .set_avatar_from_service(actor, target.as_ref(), p.str(0)?, service)
         .await?;
     Ok(None)
 }

@@ -197,8 +197,13 @@ impl Poster {
         };
         if let Some(inline) = &self.inline {
             match write_inline(inline, &self.tx, job) {
-                Some(queued) => job = queued,
-                None => {
+                Inlined::Queue(queued) => job = queued,
+                Inlined::Written(answers) => {
+                    // The commit hook has just woken the realtime feed on this worker: let it
+                    // deliver before the log flush takes the other core (on two cores the flush
+                    // competed with the delivery; the author waits for the flush anyway).
+                    tokio::task::yield_now().await;
+                    deliver(answers, inline.sync.as_deref());
                     return answer
                         .await
                         .map_err(|_| Error::internal("the message writer dropped a post"))?;
@@ -263,26 +268,41 @@ fn batch_failed(e: &Error, posts: usize) {
 }
 
 /// Writes `job` on the caller's thread when the writer is idle (nothing queued, connection free,
-/// no other connection holding the write lock); gives the job back otherwise.
-fn write_inline(inline: &Inline, queue: &mpsc::Sender<Work>, job: Job) -> Option<Job> {
+/// no other connection holding the write lock): its answer, to [`deliver`]. Gives the job back
+/// otherwise.
+fn write_inline(inline: &Inline, queue: &mpsc::Sender<Work>, job: Job) -> Inlined {
     // Posts already queued go first: the thread is about to take the connection for them.
     if queue.capacity() < queue.max_capacity() {
-        return Some(job);
+        return Inlined::Queue(job);
     }
     let mut conn = match inline.writer.try_lock() {
         Ok(conn) => conn,
         Err(TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(TryLockError::WouldBlock) => return Some(job),
+        Err(TryLockError::WouldBlock) => return Inlined::Queue(job),
     };
     // Never wait for another connection's write lock on a runtime worker: queue instead.
     let answers = match write_posts_sqlite(&mut conn, vec![job], Wait::No) {
         Written::Answers(answers) => answers,
-        Written::Busy(mut jobs) => return jobs.pop(),
+        // A busy batch gives back the one job it was given.
+        Written::Busy(mut jobs) => {
+            return jobs
+                .pop()
+                .map_or_else(|| Inlined::Written(Vec::new()), Inlined::Queue);
+        }
     };
     drop(conn);
     inline.posts.fetch_add(1, Ordering::Relaxed);
-    deliver(answers, inline.sync.as_deref());
-    None
+    Inlined::Written(answers)
+}
+
+/// What [`write_inline`] did with a post.
+// Not boxed: the job moves back to its caller, no allocation on the queueing path.
+#[allow(clippy::large_enum_variant)]
+enum Inlined {
+    /// Committed (or failed) here: the caller's answer, to [`deliver`].
+    Written(Answers),
+    /// Not written: queue it for the writer thread.
+    Queue(Job),
 }
 
 /// The SQLite writer thread: takes whatever has queued up (at least one post), commits it,

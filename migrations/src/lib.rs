@@ -19,6 +19,7 @@ mod m20261129_000006_rc_semantics;
 mod m20261129_000007_deferred_search_index;
 mod m20261129_000009_avatars;
 mod m20261129_000010_room_name_lower;
+mod m20261130_000011_partial_thread_index;
 mod schema;
 
 /// The ordered list of migrations.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_deferred_search_index::Migration),
             Box::new(m20261129_000009_avatars::Migration),
             Box::new(m20261129_000010_room_name_lower::Migration),
+            Box::new(m20261130_000011_partial_thread_index::Migration),
         ]
     }
 }

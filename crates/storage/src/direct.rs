@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags, Row};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, OnceLock, TryLockError, Weak};
 use std::time::Duration;
 
 /// How long a connection waits for another writer's lock before failing.
@@ -39,6 +39,8 @@ struct Inner {
     path: PathBuf,
     /// Posts committed since the last checkpoint (see `checkpoint`).
     posts: Arc<AtomicU64>,
+    /// The post writer's connection, which reads borrow while it is idle (see [`Direct::read`]).
+    writer: OnceLock<Weak<Mutex<Connection>>>,
 }
 
 /// Whether a [`Direct`] (and so its database) is still in use.
@@ -64,6 +66,7 @@ impl Direct {
             inner: Arc::new(Inner {
                 path,
                 posts: Arc::default(),
+                writer: OnceLock::new(),
             }),
         }
     }
@@ -102,8 +105,32 @@ impl Direct {
         Ok(conn)
     }
 
-    /// Runs read-only statements on this thread's connection to the database.
+    /// Lets reads borrow the post writer's connection while it is idle (see [`Direct::read`]).
+    pub(crate) fn lend_writer(&self, writer: &Arc<Mutex<Connection>>) {
+        let _ = self.inner.writer.set(Arc::downgrade(writer));
+    }
+
+    /// Runs read-only statements: on the post writer's connection when it is idle, otherwise on
+    /// this thread's reading connection. `f` must not write (the writer's connection would let it).
+    ///
+    /// Why the writer's: SQLite empties a connection's page cache whenever another connection has
+    /// committed since its last read, so the first read after every post re-read and re-mapped
+    /// each page it touched (munmap's TLB shootdown is an inter-processor interrupt, costly on a
+    /// virtual machine); `rooms::by_id` on a post's path cost more than the post's own statements.
+    /// The writer's cache survives its own commits, and while messages flow it made them.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        if let Some(writer) = self.inner.writer.get().and_then(Weak::upgrade) {
+            let idle = match writer.try_lock() {
+                Ok(conn) => Some(conn),
+                // A panic while writing rolled its transaction back; the connection is sound.
+                Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            };
+            // Never inside a transaction left open: its writes are not committed.
+            if let Some(conn) = idle.filter(|c| c.is_autocommit()) {
+                return f(&conn).map_err(sqlite_err);
+            }
+        }
         READERS.with(|cell| {
             let Ok(mut readers) = cell.try_borrow_mut() else {
                 // Only a read nested inside another read's closure gets here; give it its own.
@@ -273,4 +300,108 @@ pub(crate) fn message(r: &Row<'_>) -> rusqlite::Result<Message> {
         hidden: r.get(12)?,
         data: r.get(13)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::search_index::tests::{message, room};
+    use crate::{Db, DbOptions, repo};
+    use std::sync::Weak;
+
+    /// Whether a read ran on the writer's connection: reading connections are `query_only`.
+    fn read_on_writer(db: &Db) -> bool {
+        let direct = db.direct().unwrap();
+        let query_only = direct
+            .read(|c| c.query_row("PRAGMA query_only", [], |r| r.get::<_, i64>(0)))
+            .unwrap();
+        query_only == 0
+    }
+
+    /// [`read_on_writer`] once the writer is idle (its thread indexes now and then).
+    async fn reads_on_idle_writer(db: &Db) -> bool {
+        for _ in 0..100 {
+            if read_on_writer(db) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        false
+    }
+
+    /// The room's message count, as a read sees it.
+    fn msgs(db: &Db) -> i64 {
+        let direct = db.direct().unwrap();
+        direct
+            .read(|c| c.query_row("SELECT msgs FROM rooms WHERE id = 'r1'", [], |r| r.get(0)))
+            .unwrap()
+    }
+
+    /// Reads borrow the post writer's connection while it is idle, use the thread's own while the
+    /// writer is busy, and never read through a transaction left open on the writer.
+    #[tokio::test]
+    async fn reads_borrow_the_idle_writer_and_fall_back_while_it_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::open(&url, &DbOptions::default()).await.unwrap();
+        repo::rooms::insert(&db, room("r1")).await.unwrap();
+        assert!(reads_on_idle_writer(&db).await);
+        repo::messages::post_announced(&db, message("m1", "a"), false, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(msgs(&db), 1);
+
+        let writer = db
+            .direct()
+            .unwrap()
+            .inner
+            .writer
+            .get()
+            .and_then(Weak::upgrade)
+            .unwrap();
+        {
+            let _busy = writer.lock().unwrap();
+            assert!(!read_on_writer(&db));
+            assert_eq!(msgs(&db), 1, "the thread's reader missed a commit");
+        }
+
+        writer
+            .lock()
+            .unwrap()
+            .execute_batch("BEGIN IMMEDIATE; UPDATE rooms SET msgs = 99 WHERE id = 'r1'")
+            .unwrap();
+        assert!(!read_on_writer(&db));
+        assert_eq!(msgs(&db), 1, "a read saw an uncommitted write");
+        writer.lock().unwrap().execute_batch("ROLLBACK").unwrap();
+        assert!(reads_on_idle_writer(&db).await);
+        db.close().await;
+    }
+
+    /// Thread replies are found through `messages_thread_ts`, which holds only replies.
+    #[tokio::test]
+    async fn thread_lookups_use_the_partial_thread_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::open(&url, &DbOptions::default()).await.unwrap();
+        let (sql, plan) = db
+            .direct()
+            .unwrap()
+            .read(|c| {
+                let sql: String = c.query_row(
+                    "SELECT sql FROM sqlite_master WHERE name = 'messages_thread_ts'",
+                    [],
+                    |r| r.get(0),
+                )?;
+                let plan = c
+                    .prepare(
+                        "EXPLAIN QUERY PLAN SELECT id FROM messages WHERE tmid = ?1 ORDER BY ts",
+                    )?
+                    .query_map(["m1"], |r| r.get::<_, String>(3))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((sql, plan.join("; ")))
+            })
+            .unwrap();
+        assert!(sql.contains("WHERE tmid IS NOT NULL"), "{sql}");
+        assert!(plan.contains("messages_thread_ts"), "{plan}");
+        db.close().await;
+    }
 }

@@ -83,8 +83,9 @@ impl std::fmt::Debug for Poster {
 /// and commits on its own worker, where the announcement's wake-ups stay local. Under load the
 /// connection is busy and posts queue for the thread, which batches them as before.
 struct Inline {
-    /// The connection; held while a batch is written (by the thread or by a caller).
-    writer: Mutex<Connection>,
+    /// The connection; held while a batch is written (by the thread or by a caller), and lent to
+    /// readers while idle (see `Direct::read`).
+    writer: Arc<Mutex<Connection>>,
     /// The log flusher, when commits leave the flush to it.
     sync: Option<Arc<WalSync>>,
     /// Posts committed since the last checkpoint (see `checkpoint`).
@@ -143,8 +144,10 @@ impl Poster {
         // A caller may commit on its own task only when COMMIT does not flush the disk: a flush
         // there would hold a runtime worker for milliseconds.
         let may_inline = pipelined || synchronous != "full";
+        let writer = Arc::new(Mutex::new(conn));
+        direct.lend_writer(&writer);
         let shared = Arc::new(Inline {
-            writer: Mutex::new(conn),
+            writer,
             sync: sync.map(Arc::new),
             posts: direct.post_counter(),
         });

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags, Row};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, OnceLock, TryLockError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError, Weak};
 use std::time::Duration;
 
 /// How long a connection waits for another writer's lock before failing.
@@ -120,14 +120,8 @@ impl Direct {
     /// The writer's cache survives its own commits, and while messages flow it made them.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         if let Some(writer) = self.inner.writer.get().and_then(Weak::upgrade) {
-            let idle = match writer.try_lock() {
-                Ok(conn) => Some(conn),
-                // A panic while writing rolled its transaction back; the connection is sound.
-                Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-                Err(TryLockError::WouldBlock) => None,
-            };
             // Never inside a transaction left open: its writes are not committed.
-            if let Some(conn) = idle.filter(|c| c.is_autocommit()) {
+            if let Some(conn) = try_lock_writer(&writer).filter(|c| c.is_autocommit()) {
                 return f(&conn).map_err(sqlite_err);
             }
         }
@@ -160,6 +154,21 @@ impl Direct {
         ))
         .map_err(sqlite_err)?;
         Ok(conn)
+    }
+}
+
+/// Locks the post writer's connection; a panic while writing leaves the connection usable (the
+/// transaction rolled back when it was dropped).
+pub(crate) fn lock_writer(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// [`lock_writer`] without waiting: `None` while someone else holds the connection.
+pub(crate) fn try_lock_writer(m: &Mutex<Connection>) -> Option<MutexGuard<'_, Connection>> {
+    match m.try_lock() {
+        Ok(conn) => Some(conn),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
     }
 }
 

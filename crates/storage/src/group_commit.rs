@@ -12,7 +12,7 @@
 //! no one's message is lost because of someone else's.
 
 use crate::Message;
-use crate::direct::{Direct, sqlite_err};
+use crate::direct::{Direct, lock_writer, sqlite_err, try_lock_writer};
 use crate::entity::{message, room, subscription};
 use crate::errors::db_err;
 use crate::search_index;
@@ -25,7 +25,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most posts written in one transaction: bounds the statement size and a batch's latency.
@@ -90,12 +90,6 @@ struct Inline {
     sync: Option<Arc<WalSync>>,
     /// Posts committed since the last checkpoint (see `checkpoint`).
     posts: Arc<std::sync::atomic::AtomicU64>,
-}
-
-/// Locks the writer's connection; a panic while writing leaves the connection usable (the
-/// transaction rolled back when it was dropped).
-fn lock_writer(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Poster {
@@ -278,10 +272,8 @@ fn write_inline(inline: &Inline, queue: &mpsc::Sender<Work>, job: Job) -> Inline
     if queue.capacity() < queue.max_capacity() {
         return Inlined::Queue(job);
     }
-    let mut conn = match inline.writer.try_lock() {
-        Ok(conn) => conn,
-        Err(TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(TryLockError::WouldBlock) => return Inlined::Queue(job),
+    let Some(mut conn) = try_lock_writer(&inline.writer) else {
+        return Inlined::Queue(job);
     };
     // Never wait for another connection's write lock on a runtime worker: queue instead.
     let answers = match write_posts_sqlite(&mut conn, vec![job], Wait::No) {
@@ -772,6 +764,18 @@ mod tests {
         repo::rooms::insert(&db, room("r1")).await.unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let here = std::thread::current().name().map(str::to_owned);
+        // The writer thread indexes once at start: let it finish, or the first post would
+        // rightly queue behind it.
+        let poster = db.poster();
+        let inline = poster.inline.as_ref().unwrap();
+        for _ in 0..100 {
+            let idle = poster.tx.capacity() == poster.tx.max_capacity()
+                && super::try_lock_writer(&inline.writer).is_some();
+            if idle {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
 
         let first =
             repo::messages::post_announced(&db, message("m1", "a"), false, hook_thread(&seen))

@@ -19,6 +19,7 @@
 mod bare;
 mod ddp;
 mod foundation;
+mod http1;
 mod load;
 mod messages;
 mod realtime;

@@ -11,7 +11,8 @@
 //!    `--idle-seconds`, heartbeats included (the clients answer the server's pings).
 //! 3. Fan-out, for each N of `--fanout`: N logged-in connections subscribed to the room's
 //!    `stream-room-messages`, the admin posting `--posts` messages over REST at `--rate` per
-//!    second; the delivery latency from just before the post is sent to each subscriber's read,
+//!    second (one keep-alive connection, each request built before its clock starts, as the bare
+//!    run's frames are; see `http1`); the delivery latency from just before the post is sent to each subscriber's read,
 //!    and the time to the last subscriber per message. Then the same posts as DDP `sendMessage`
 //!    calls on one logged-in websocket (`apogee ddp`: the sender's transport as in the bare
 //!    run). Then the same N connections to the bare
@@ -42,6 +43,7 @@ use crate::foundation::{
     Credentials, POLL_EVERY, STOP_GRACE, fresh_data_dir, load_test, localhost, parse_login,
     random_password, time_logins,
 };
+use crate::http1::Http1;
 use crate::load::{LoadSpec, Percentiles};
 use crate::report::{Report, ms};
 use crate::server::{Launch, ServerProcess, cpu_time, free_port, nofile_limits, raise_nofile};
@@ -671,27 +673,40 @@ fn measure(args: &RealtimeArgs, data_dir: &Path) -> Result<Report> {
                 setup.room.clone(),
             )]),
         };
+        // One keep-alive connection; each request is built before its clock starts (see
+        // `http1`), as the bare run's frames are.
+        let poster = Arc::new(tokio::sync::Mutex::new(
+            rt.block_on(Http1::connect(localhost(port)))?,
+        ));
         let (apogee, sample) = rt.block_on(fan_out(args, &dial, n, |seq, board| {
-            let client = client.clone();
-            let url = format!("{}/api/v1/chat.postMessage", setup.base);
+            let poster = poster.clone();
             let admin = setup.admin.clone();
             let room = setup.room.clone();
             async move {
                 let text = format!("{} fan-out message {}", marker(seq), "x".repeat(40));
+                let body = json!({"roomId": room, "text": text}).to_string();
+                let mut http = poster.lock().await;
+                let request = http.post_json(
+                    "/api/v1/chat.postMessage",
+                    &[
+                        ("X-User-Id", &admin.user_id),
+                        ("X-Auth-Token", &admin.auth_token),
+                    ],
+                    &body,
+                );
                 board.mark_sent(seq);
-                let response = client
-                    .post(&url)
-                    .header("X-User-Id", &admin.user_id)
-                    .header("X-Auth-Token", &admin.auth_token)
-                    .json(&json!({"roomId": room, "text": text}))
-                    .send()
-                    .await?;
-                if !response.status().is_success() {
-                    return Err(format!("chat.postMessage answered {}", response.status()).into());
+                let (status, answer) = http.send(&request).await?;
+                if status != 200 {
+                    return Err(format!(
+                        "chat.postMessage answered {status}: {}",
+                        String::from_utf8_lossy(&answer)
+                    )
+                    .into());
                 }
                 Ok(())
             }
         }))?;
+        drop(poster);
         let Some(sample) = sample else {
             return Err(format!("fan-out to {n}: no message was delivered").into());
         };

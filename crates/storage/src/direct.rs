@@ -147,8 +147,11 @@ impl Direct {
     fn open_reader(&self) -> Result<Connection> {
         let conn = self.open("normal")?;
         // A reading connection must never write, whatever a bug asks of it. Reads go through a
-        // memory map: every commit empties a reader's page cache (SQLite cannot tell which pages
-        // changed), and re-reading a page from the map costs no system call or copy.
+        // memory map: a commit by another connection empties a reader's page cache (SQLite cannot
+        // tell which pages changed), and pages come back from the map without a system call or a
+        // copy. The map itself is dropped and re-made on the first read after such a commit (an
+        // `munmap`, which interrupts the other cores); that is why reads on the posting path use
+        // the post writer's own connection while it is idle (see `read`).
         conn.execute_batch(&format!(
             "PRAGMA query_only = 1; PRAGMA mmap_size = {READER_MMAP_BYTES}"
         ))

@@ -9,6 +9,7 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, Buf
 use tokio::net::TcpStream;
 
 use crate::Result;
+use crate::server::parse_status;
 
 /// One HTTP/1.1 connection to a server.
 pub struct Http1 {
@@ -56,10 +57,7 @@ impl Http1 {
         self.stream.get_mut().write_all(request).await?;
         let mut line = String::new();
         self.stream.read_line(&mut line).await?;
-        let status = line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse::<u16>().ok())
+        let status = parse_status(line.as_bytes())
             .ok_or_else(|| format!("not an HTTP status line: {line:?}"))?;
         let mut length = None;
         let mut chunked = false;

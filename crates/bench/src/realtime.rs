@@ -12,8 +12,8 @@
 //! 3. Fan-out, for each N of `--fanout`: N logged-in connections subscribed to the room's
 //!    `stream-room-messages`, the admin posting `--posts` messages over REST at `--rate` per
 //!    second (one keep-alive connection, each request built before its clock starts, as the bare
-//!    run's frames are; see `http1`); the delivery latency from just before the post is sent to each subscriber's read,
-//!    and the time to the last subscriber per message. Then the same posts as DDP `sendMessage`
+//!    run's frames are; see `http1`); the delivery latency from just before the post is sent to
+//!    each subscriber's read, and the time to the last subscriber per message. Then the same posts as DDP `sendMessage`
 //!    calls on one logged-in websocket (`apogee ddp`: the sender's transport as in the bare
 //!    run). Then the same N connections to the bare
 //!    broadcast, sent the same frame (the first one Apogee delivered, with its sequence number

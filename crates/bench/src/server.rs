@@ -262,7 +262,7 @@ fn probe(addr: SocketAddr, path: &str) -> std::io::Result<u16> {
 }
 
 /// The status code of an HTTP/1.x status line (`HTTP/1.1 200 OK`).
-fn parse_status(head: &[u8]) -> Option<u16> {
+pub(crate) fn parse_status(head: &[u8]) -> Option<u16> {
     let line = std::str::from_utf8(head).ok()?.lines().next()?;
     let mut parts = line.split(' ');
     if !parts.next()?.starts_with("HTTP/1.") {

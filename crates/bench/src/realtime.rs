@@ -13,11 +13,11 @@
 //!    `stream-room-messages`, the admin posting `--posts` messages over REST at `--rate` per
 //!    second (one keep-alive connection, each request built before its clock starts, as the bare
 //!    run's frames are; see `http1`); the delivery latency from just before the post is sent to
-//!    each subscriber's read, and the time to the last subscriber per message. Then the same posts as DDP `sendMessage`
-//!    calls on one logged-in websocket (`apogee ddp`: the sender's transport as in the bare
-//!    run). Then the same N connections to the bare
-//!    broadcast, sent the same frame (the first one Apogee delivered, with its sequence number
-//!    changed) at the same rate.
+//!    each subscriber's read, and the time to the last subscriber per message. Then the same
+//!    posts as DDP `sendMessage` calls on one logged-in websocket (`apogee ddp`: the sender's
+//!    transport as in the bare run). Then N new connections to the bare broadcast, sent the
+//!    same frame (the first one Apogee delivered, with its sequence number changed) at the same
+//!    rate.
 //! 4. End-to-end rate: `--senders` DDP connections calling `sendMessage` in a closed loop for
 //!    `--seconds`, one subscriber counting what the room's stream delivers; then
 //!    `chat.postMessage` over REST with as many connections: the REST ceiling.

@@ -10,19 +10,23 @@
 //!    at `--idle-conns` it also reads the server's CPU time (utime + stime) over
 //!    `--idle-seconds`, heartbeats included (the clients answer the server's pings).
 //! 3. Fan-out, for each N of `--fanout`: N logged-in connections subscribed to the room's
-//!    `stream-room-messages`, the admin posting `--posts` messages over REST at `--rate` per
-//!    second (one keep-alive connection, each request built before its clock starts, as the bare
-//!    run's frames are; see `http1`); the delivery latency from just before the post is sent to
-//!    each subscriber's read, and the time to the last subscriber per message. Then the same
-//!    posts as DDP `sendMessage` calls on one logged-in websocket (`apogee ddp`: the sender's
-//!    transport as in the bare run). Then N new connections to the bare broadcast, sent the
-//!    same frame (the first one Apogee delivered, with its sequence number changed) at the same
-//!    rate.
+//!    `stream-room-messages` and N connections to the bare broadcast, all open throughout. Three
+//!    senders take turns, in a rotating order, at `--rate` messages per second in all, each
+//!    sending `--posts` messages: the admin posting over REST (one keep-alive connection, each
+//!    request built before its clock starts, as the bare run's frames are; see `http1`), the admin
+//!    calling DDP `sendMessage` on one logged-in websocket (the sender's transport as in the bare
+//!    run), and a client sending the bare broadcast the same frame (the first one Apogee
+//!    delivered, from an unmeasured first post, with its sequence number changed). Interleaved,
+//!    the three meet the same machine: run one after another they did not (the bare run alone
+//!    moved by a quarter between runs). Measured: the delivery latency from just before the send
+//!    to each subscriber's read, and the time to the last subscriber per message.
 //! 4. End-to-end rate: `--senders` DDP connections calling `sendMessage` in a closed loop for
 //!    `--seconds`, one subscriber counting what the room's stream delivers; then
 //!    `chat.postMessage` over REST with as many connections: the REST ceiling.
 //!
-//! Every message carries a marker `#rt:<seq>#` that receivers find without parsing the JSON.
+//! Every message carries a marker `~rt:<seq>~` that receivers find without parsing the JSON. (Not
+//! `#…`: the server looks every `#word` up as a channel reference, a read most messages do not
+//! cost.)
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -58,11 +62,12 @@ pub struct RealtimeArgs {
     /// Subscriber counts of the fan-out runs.
     #[arg(long, value_delimiter = ',', default_values_t = [100, 1_000, 5_000])]
     pub fanout: Vec<usize>,
-    /// Messages posted in each fan-out run. 200, so that the p99 is not simply the slowest
-    /// message (it is with 50) and one stall moves the p50 less.
+    /// Messages each sender sends in a fan-out run. 200, so that the p99 is not simply the
+    /// slowest message (it is with 50) and one stall moves the p50 less.
     #[arg(long, default_value_t = 200)]
     pub posts: usize,
-    /// Posts per second in the fan-out runs.
+    /// Messages per second in the fan-out runs, the three senders' together (each message's
+    /// fan-out is over long before the next at 10/s, even to 5,000 subscribers).
     #[arg(long, default_value_t = 10.0)]
     pub rate: f64,
     /// Idle connection counts at which the server's RSS is read (ascending).
@@ -112,14 +117,14 @@ pub fn run(args: &RealtimeArgs) -> Result<()> {
 
 /// The marker a message text starts with.
 fn marker(seq: usize) -> String {
-    format!("#rt:{seq}#")
+    format!("~rt:{seq}~")
 }
 
 /// The sequence number in a frame's marker, if it has one.
 fn find_marker(text: &str) -> Option<usize> {
-    let at = text.find("#rt:")? + 4;
+    let at = text.find("~rt:")? + 4;
     let rest = text.get(at..)?;
-    let end = rest.find('#')?;
+    let end = rest.find('~')?;
     rest.get(..end)?.parse().ok()
 }
 
@@ -183,12 +188,27 @@ impl Board {
         Some(now.saturating_sub(sent - 1))
     }
 
-    /// Per message: time from its send to its last copy, for messages every receiver got.
-    fn to_last(&self, receivers: u32) -> Vec<u64> {
-        self.sent
+    /// Copies of the messages of `seqs` delivered.
+    fn copies(&self, seqs: std::ops::Range<usize>) -> u64 {
+        self.count
+            .get(seqs)
+            .unwrap_or_default()
             .iter()
-            .zip(&self.last)
-            .zip(&self.count)
+            .map(|c| u64::from(c.load(Ordering::Relaxed)))
+            .sum()
+    }
+
+    /// Per message of `seqs`: time from its send to its last copy, for messages every receiver
+    /// got.
+    fn to_last(&self, seqs: std::ops::Range<usize>, receivers: u32) -> Vec<u64> {
+        let (sent, last, count) = (
+            self.sent.get(seqs.clone()).unwrap_or_default(),
+            self.last.get(seqs.clone()).unwrap_or_default(),
+            self.count.get(seqs).unwrap_or_default(),
+        );
+        sent.iter()
+            .zip(last)
+            .zip(count)
             .filter(|((s, _), c)| {
                 s.load(Ordering::Relaxed) > 0 && c.load(Ordering::Relaxed) >= receivers
             })
@@ -201,14 +221,15 @@ impl Board {
 }
 
 /// One receiving connection: reads until told to stop, answering pings, recording the copies of
-/// marked messages; returns their latencies. Counts a connection the server closed.
+/// marked messages; returns their sequence numbers and latencies. Counts a connection the server
+/// closed.
 async fn receive(
     mut ws: Socket,
     board: Option<Arc<Board>>,
     mut stop: watch::Receiver<bool>,
     pings: Arc<AtomicU64>,
     dropped: Arc<AtomicU64>,
-) -> Vec<u64> {
+) -> Vec<(usize, u64)> {
     let mut latencies = Vec::new();
     loop {
         // Err(whether the sender is gone) when the stop signal changed.
@@ -240,7 +261,7 @@ async fn receive(
         } else if let (Some(board), Some(seq)) = (&board, find_marker(text))
             && let Some(latency) = board.arrived(seq, text)
         {
-            latencies.push(latency);
+            latencies.push((seq, latency));
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
@@ -291,7 +312,7 @@ struct Group {
     /// Tells the receivers to close.
     stop: watch::Sender<bool>,
     /// The receivers.
-    tasks: Vec<JoinHandle<Vec<u64>>>,
+    tasks: Vec<JoinHandle<Vec<(usize, u64)>>>,
     /// Pings the server sent them.
     pings: Arc<AtomicU64>,
     /// Connections the server closed.
@@ -370,8 +391,9 @@ impl Group {
         }
     }
 
-    /// Closes every connection; returns all the latencies the receivers recorded.
-    async fn close(self) -> Vec<u64> {
+    /// Closes every connection; returns all the copies the receivers recorded (sequence number,
+    /// latency).
+    async fn close(self) -> Vec<(usize, u64)> {
         self.stop.send_replace(true);
         let mut all = Vec::new();
         for task in self.tasks {
@@ -660,13 +682,12 @@ fn measure(args: &RealtimeArgs, data_dir: &Path) -> Result<Report> {
     // 3. fan-out
     let mut fan_rows = Vec::new();
     let mut fan_json = Vec::new();
-    let mut ratios = Vec::new();
     for &n in &args.fanout {
         eprintln!(
-            "fan-out: {n} subscribers, {} posts at {}/s…",
+            "fan-out: {n} subscribers on Apogee and {n} on the bare broadcast, {} messages per sender at {} messages/s in all…",
             args.posts, args.rate
         );
-        let dial = Dial::Ddp {
+        let apogee_dial = Dial::Ddp {
             url: ws_url.clone(),
             users: setup.users.clone(),
             subs: Arc::new(vec![(
@@ -674,93 +695,25 @@ fn measure(args: &RealtimeArgs, data_dir: &Path) -> Result<Report> {
                 setup.room.clone(),
             )]),
         };
-        // One keep-alive connection; each request is built before its clock starts (see
-        // `http1`), as the bare run's frames are.
-        let poster = Arc::new(tokio::sync::Mutex::new(
-            rt.block_on(Http1::connect(localhost(port)))?,
-        ));
-        let (apogee, sample) = rt.block_on(fan_out(args, &dial, n, |seq, board| {
-            let poster = poster.clone();
-            let admin = setup.admin.clone();
-            let room = setup.room.clone();
-            async move {
-                let text = format!("{} fan-out message {}", marker(seq), "x".repeat(40));
-                let body = json!({"roomId": room, "text": text}).to_string();
-                let mut http = poster.lock().await;
-                let request = http.post_json(
-                    "/api/v1/chat.postMessage",
-                    &[
-                        ("X-User-Id", &admin.user_id),
-                        ("X-Auth-Token", &admin.auth_token),
-                    ],
-                    &body,
-                );
-                board.mark_sent(seq);
-                let (status, answer) = http.send(&request).await?;
-                if status != 200 {
-                    return Err(format!(
-                        "chat.postMessage answered {status}: {}",
-                        String::from_utf8_lossy(&answer)
-                    )
-                    .into());
-                }
-                Ok(())
-            }
-        }))?;
-        drop(poster);
-        let Some(sample) = sample else {
-            return Err(format!("fan-out to {n}: no message was delivered").into());
-        };
-        // The same posts as DDP `sendMessage` calls on one logged-in websocket: the sender's
-        // transport then matches the bare run's, so the difference is the server's own work.
-        // (The REST run above made the sender a member of the room.)
-        eprintln!("fan-out: {n} subscribers, posts over DDP…");
-        let ddp_sender = Arc::new(tokio::sync::Mutex::new(
-            rt.block_on(DdpClient::login(&ws_url, &setup.admin.auth_token))?,
-        ));
-        let (apogee_ddp, _) = rt.block_on(fan_out(args, &dial, n, |seq, board| {
-            let sender = ddp_sender.clone();
-            let room = setup.room.clone();
-            async move {
-                let text = format!("{} fan-out message {}", marker(seq), "x".repeat(40));
-                let mut client = sender.lock().await;
-                board.mark_sent(seq);
-                client
-                    .call("sendMessage", json!([{"rid": room, "msg": text}]))
-                    .await?;
-                Ok(())
-            }
-        }))?;
-        drop(ddp_sender);
-        let sample_seq = find_marker(&sample).ok_or("the sample frame lost its marker")?;
-        eprintln!("fan-out: the same {n} to the bare broadcast…");
+        let bare_url = format!("ws://{}/websocket", localhost(bare_port));
         let bare_dial = Dial::Plain {
-            url: format!("ws://{}/websocket", localhost(bare_port)),
+            url: bare_url.clone(),
         };
-        let sender = Arc::new(tokio::sync::Mutex::new(rt.block_on(ddp::open(
-            &format!("ws://{}/websocket", localhost(bare_port)),
-        ))?));
-        let (bare_run, _) = rt.block_on(fan_out(args, &bare_dial, n, |seq, board| {
-            let frame = format!(
-                "{BROADCAST_PREFIX}{}",
-                sample.replace(&marker(sample_seq), &marker(seq))
-            );
-            let sender = sender.clone();
-            async move {
-                let mut ws = sender.lock().await;
-                board.mark_sent(seq);
-                ws.send(Message::text(frame))
-                    .await
-                    .map_err(|e| format!("bare send: {e}"))?;
-                Ok(())
-            }
-        }))?;
-        if let Ok(ws) = Arc::try_unwrap(sender) {
-            let _ = rt.block_on(ws.into_inner().close(None));
-        }
+        let mut senders = rt.block_on(async {
+            Ok::<_, crate::Error>(Senders {
+                http: Http1::connect(localhost(port)).await?,
+                admin: setup.admin.clone(),
+                ddp: DdpClient::login(&ws_url, &setup.admin.auth_token).await?,
+                bare: ddp::open(&bare_url).await?,
+                room: setup.room.clone(),
+                sample: None,
+            })
+        })?;
+        let [apogee, apogee_ddp, bare_run] =
+            rt.block_on(fan_out(args, n, &apogee_dial, &bare_dial, &mut senders))?;
+        rt.block_on(senders.close());
         let ratio = ms(apogee.to_last.p50) / ms(bare_run.to_last.p50).max(1e-6);
         let ddp_ratio = ms(apogee_ddp.to_last.p50) / ms(bare_run.to_last.p50).max(1e-6);
-        ratios.push((n, ratio));
         fan_rows.push(apogee.row("apogee"));
         fan_rows.push(apogee_ddp.row("apogee ddp"));
         fan_rows.push(bare_run.row("bare"));
@@ -781,7 +734,7 @@ fn measure(args: &RealtimeArgs, data_dir: &Path) -> Result<Report> {
     if !fan_rows.is_empty() {
         report.table(
             &format!(
-                "fan-out: {} posts at {}/s (REST chat.postMessage; `apogee ddp`: DDP sendMessage) to N stream-room-messages subscribers (ms from the post)",
+                "fan-out: {} messages per sender, the three senders interleaved at {} messages/s in all (REST chat.postMessage; `apogee ddp`: DDP sendMessage; bare: the same frame to the bare broadcast) to N subscribers (ms from the send)",
                 args.posts, args.rate
             ),
             &[
@@ -929,51 +882,174 @@ async fn prepare(client: &Client, base: &str, password: &str, users: usize) -> R
     })
 }
 
-/// One fan-out run: `n` connections by `dial`, `args.posts` messages sent by `send` at
-/// `args.rate`, then a wait (up to 30 s) for every copy. Returns the numbers and a delivered frame.
-async fn fan_out<F, Fut>(
+/// The three ways a fan-out message is sent, in the order of their sequence ranges on a run's
+/// [`Board`] (message `i` of the sender at index `k` has the sequence number `k * posts + i`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Via {
+    /// `chat.postMessage` over REST.
+    Rest,
+    /// DDP `sendMessage`.
+    Ddp,
+    /// The same frame to the bare broadcast.
+    Bare,
+}
+
+/// Every [`Via`], in sequence-range order.
+const VIAS: [Via; 3] = [Via::Rest, Via::Ddp, Via::Bare];
+
+/// The fan-out's senders: one keep-alive REST connection, one logged-in DDP websocket and one
+/// websocket to the bare broadcast, all opened before the clock starts.
+struct Senders {
+    /// The admin's REST connection; each request is built before its clock starts (see `http1`).
+    http: Http1,
+    /// The admin's login.
+    admin: Credentials,
+    /// The admin's DDP connection.
+    ddp: DdpClient,
+    /// The bare broadcast's sending connection.
+    bare: Socket,
+    /// The fan-out room.
+    room: String,
+    /// The frame the bare broadcast is sent, with the sequence number it carries: the first
+    /// message frame Apogee delivered in the run.
+    sample: Option<(String, usize)>,
+}
+
+impl Senders {
+    /// Sends message `seq` by `via`, marking it sent on `board` just before it leaves.
+    async fn send(&mut self, via: Via, seq: usize, board: &Board) -> Result<()> {
+        let text = format!("{} fan-out message {}", marker(seq), "x".repeat(40));
+        match via {
+            Via::Rest => {
+                let body = json!({"roomId": self.room, "text": text}).to_string();
+                let request = self.http.post_json(
+                    "/api/v1/chat.postMessage",
+                    &[
+                        ("X-User-Id", &self.admin.user_id),
+                        ("X-Auth-Token", &self.admin.auth_token),
+                    ],
+                    &body,
+                );
+                board.mark_sent(seq);
+                let (status, answer) = self.http.send(&request).await?;
+                if status != 200 {
+                    return Err(format!(
+                        "chat.postMessage answered {status}: {}",
+                        String::from_utf8_lossy(&answer)
+                    )
+                    .into());
+                }
+            }
+            Via::Ddp => {
+                board.mark_sent(seq);
+                self.ddp
+                    .call("sendMessage", json!([{"rid": self.room, "msg": text}]))
+                    .await?;
+            }
+            Via::Bare => {
+                let (sample, at) = self
+                    .sample
+                    .as_ref()
+                    .ok_or("no Apogee frame to send to the bare broadcast yet")?;
+                let frame = format!(
+                    "{BROADCAST_PREFIX}{}",
+                    sample.replace(&marker(*at), &marker(seq))
+                );
+                board.mark_sent(seq);
+                self.bare
+                    .send(Message::text(frame))
+                    .await
+                    .map_err(|e| format!("bare send: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the websockets.
+    async fn close(self) {
+        let _ = self.ddp.into_socket().close(None).await;
+        let mut bare = self.bare;
+        let _ = bare.close(None).await;
+    }
+}
+
+/// One fan-out run: `n` subscribers on Apogee's room (by `apogee`) and `n` on the bare broadcast
+/// (by `bare`), all connected throughout; `args.posts` messages per sender, the senders taking
+/// turns (in a rotating order) at `args.rate` messages per second in all; then a wait (up to
+/// 30 s) for every copy. Returns the numbers of each [`Via`], in [`VIAS`] order.
+///
+/// Why interleaved: run one after another, the three measured different moments of a machine
+/// whose speed drifts; the bare run alone moved by a quarter between runs.
+async fn fan_out(
     args: &RealtimeArgs,
-    dial: &Dial,
     n: usize,
-    send: F,
-) -> Result<(FanOut, Option<String>)>
-where
-    F: Fn(usize, Arc<Board>) -> Fut,
-    Fut: Future<Output = Result<()>>,
-{
-    let board = Board::new(args.posts);
-    let mut group = Group::new();
-    group
-        .grow(dial, n, args.connect_parallelism, Some(board.clone()))
+    apogee: &Dial,
+    bare: &Dial,
+    senders: &mut Senders,
+) -> Result<[FanOut; 3]> {
+    let posts = args.posts;
+    // The first post is not measured: it gives the bare run its frame and wakes the path up.
+    let first = VIAS.len() * posts;
+    let board = Board::new(first + 1);
+    let mut apogee_group = Group::new();
+    apogee_group
+        .grow(apogee, n, args.connect_parallelism, Some(board.clone()))
         .await?;
+    let mut bare_group = Group::new();
+    bare_group
+        .grow(bare, n, args.connect_parallelism, Some(board.clone()))
+        .await?;
+    senders.send(Via::Rest, first, &board).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let sample = loop {
+        if let Some(sample) = board.sample.lock().ok().and_then(|s| s.clone()) {
+            break sample;
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("fan-out to {n}: the first post was not delivered").into());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    senders.sample = Some((sample, first));
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    for seq in 0..args.posts {
-        tick.tick().await;
-        send(seq, board.clone()).await?;
+    for i in 0..posts {
+        for k in 0..VIAS.len() {
+            let at = (i + k) % VIAS.len();
+            tick.tick().await;
+            senders.send(VIAS[at], at * posts + i, &board).await?;
+        }
     }
-    let expected = (n * args.posts) as u64;
+    let expected = (n * (first + 1)) as u64;
     let deadline = Instant::now() + Duration::from_secs(30);
     while board.delivered.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let dropped = group.dropped.load(Ordering::Relaxed);
-    let mut delivery = group.close().await;
+    let dropped = [
+        apogee_group.dropped.load(Ordering::Relaxed),
+        bare_group.dropped.load(Ordering::Relaxed),
+    ];
+    let mut copies = apogee_group.close().await;
+    copies.append(&mut bare_group.close().await);
     let n_u32 = u32::try_from(n).unwrap_or(u32::MAX);
-    let mut to_last = board.to_last(n_u32);
-    let sample = board.sample.lock().ok().and_then(|s| s.clone());
-    Ok((
+    Ok(std::array::from_fn(|at| {
+        let range = at * posts..(at + 1) * posts;
+        let mut delivery: Vec<u64> = copies
+            .iter()
+            .filter(|(seq, _)| range.contains(seq))
+            .map(|(_, latency)| *latency)
+            .collect();
+        let mut to_last = board.to_last(range.clone(), n_u32);
         FanOut {
             n,
-            delivered: board.delivered.load(Ordering::Relaxed),
-            expected,
+            delivered: board.copies(range),
+            expected: (n * posts) as u64,
             delivery: Percentiles::from_nanos(&mut delivery),
             complete: to_last.len(),
             to_last: Percentiles::from_nanos(&mut to_last),
-            dropped,
-        },
-        sample,
-    ))
+            dropped: dropped[usize::from(VIAS[at] == Via::Bare)],
+        }
+    }))
 }
 
 /// The end-to-end run's numbers.
@@ -1101,7 +1177,12 @@ async fn end_to_end(
     }
     let lost = answered.saturating_sub(board.delivered.load(Ordering::Relaxed));
     let subscriber_dropped = subscriber.dropped.load(Ordering::Relaxed) > 0;
-    let mut delivery = subscriber.close().await;
+    let mut delivery: Vec<u64> = subscriber
+        .close()
+        .await
+        .into_iter()
+        .map(|(_, latency)| latency)
+        .collect();
     let first_error = first_error.lock().ok().and_then(|f| f.clone());
     Ok(EndToEnd {
         rate: (delivered_at_end - delivered_at_start) as f64 / duration.as_secs_f64(),
@@ -1127,7 +1208,7 @@ mod tests {
         );
         assert_eq!(find_marker(&frame), Some(1234));
         assert_eq!(find_marker(r#"{"msg":"ping"}"#), None);
-        assert_eq!(find_marker("#rt:x#"), None);
+        assert_eq!(find_marker("~rt:x~"), None);
     }
 
     #[test]
@@ -1140,7 +1221,14 @@ mod tests {
         assert!(board.arrived(0, "f0").is_some());
         assert!(board.arrived(1, "f1").is_some());
         assert_eq!(board.delivered.load(Ordering::Relaxed), 3);
-        assert_eq!(board.to_last(2).len(), 1, "only message 0 reached both");
+        assert_eq!(
+            board.to_last(0..3, 2).len(),
+            1,
+            "only message 0 reached both"
+        );
+        assert_eq!(board.to_last(1..3, 1).len(), 1, "message 1 reached one");
+        assert_eq!(board.copies(0..1), 2);
+        assert_eq!(board.copies(1..3), 1);
         assert_eq!(board.sample.lock().unwrap().as_deref(), Some("f0"));
     }
 }

@@ -8,7 +8,7 @@ use crate::raw_json::RawJson;
 use crate::state::AppState;
 use crate::tags::ApiTags;
 use apogee_core::{Error, Timestamp};
-use apogee_messages::{NewMessage, SendMode};
+use apogee_messages::{NewMessage, SendMode, Target};
 use apogee_protocol::Flag;
 use apogee_protocol::room::MessageJson;
 use apogee_rooms::{RoomKind, RoomRef};
@@ -275,25 +275,28 @@ pub struct ChatApi {
 }
 
 impl ChatApi {
-    async fn resolve(
-        &self,
-        auth: &apogee_users::AuthUser,
-        target: &str,
-    ) -> Result<apogee_storage::Room, Error> {
+    async fn resolve(&self, auth: &apogee_users::AuthUser, target: &str) -> Result<Target, Error> {
         let invalid = || Error::meteor("invalid-channel", "Invalid channel");
         let db = self.state.users.db();
-        if let Some(name) = target.strip_prefix('#') {
-            return repo::rooms::by_name(db, name).await?.ok_or_else(invalid);
-        }
-        if let Some(username) = target.strip_prefix('@') {
-            let (room, _) = self
-                .state
+        let room = if let Some(name) = target.strip_prefix('#') {
+            repo::rooms::by_name(db, name).await?.ok_or_else(invalid)?
+        } else if let Some(username) = target.strip_prefix('@') {
+            self.state
                 .rooms
                 .create_direct(auth, &[username.to_owned()])
-                .await?;
-            return Ok(room);
-        }
-        repo::rooms::by_id(db, target).await?.ok_or_else(invalid)
+                .await?
+                .0
+        } else {
+            // A room id, the usual case: the room and the poster's subscription in one read.
+            return self
+                .state
+                .messages
+                .target(auth, target)
+                .await?
+                .ok_or_else(invalid);
+        };
+        let sub = self.state.rooms.subscription(auth.id(), &room.id).await?;
+        Ok(Target { room, sub })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -382,13 +385,13 @@ impl ChatApi {
         }
         let mut first = None;
         for target in list {
-            let room = self.resolve(&auth.0, target.trim()).await?;
+            let to = self.resolve(&auth.0, target.trim()).await?;
             let m = self
                 .state
                 .messages
-                .send_to(
+                .send_to_target(
                     &auth.0,
-                    &room,
+                    to,
                     NewMessage {
                         msg: b.text.clone().unwrap_or_default(),
                         tmid: b.tmid.clone(),

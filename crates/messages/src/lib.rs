@@ -19,9 +19,18 @@ pub use lists::MessageFilter;
 
 use apogee_core::{Error, Event, EventKind, Result, Timestamp, Topic, random_id};
 use apogee_rooms::{RoomRef, Rooms};
-use apogee_storage::{Message, Room, repo};
+use apogee_storage::{Message, Room, Subscription, repo};
 use apogee_users::AuthUser;
 use serde_json::{Map, Value, json};
+
+/// A room a message is headed for and the poster's subscription to it (`None`: not a member).
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The room.
+    pub room: Room,
+    /// The poster's subscription, read with the room.
+    pub sub: Option<Subscription>,
+}
 
 /// How a message arrives: `chat.sendMessage` / DDP `sendMessage` require membership;
 /// `chat.postMessage` (the bot and webhook path) joins public channels on the way.
@@ -88,10 +97,21 @@ impl Messages {
 
     /// Sends a message as `actor` into a room they may post to.
     pub async fn send(&self, actor: &AuthUser, n: NewMessage, mode: SendMode) -> Result<Message> {
-        let room = repo::rooms::by_id(self.db(), &n.rid)
+        let target = self
+            .target(actor, &n.rid)
             .await?
             .ok_or_else(|| Error::meteor("error-invalid-room", "Invalid room"))?;
-        self.send_to(actor, &room, n, mode).await
+        self.send_to_target(actor, target, n, mode).await
+    }
+
+    /// The room with this id and `actor`'s subscription to it, read together (`None`: no such
+    /// room), for [`Messages::send_to_target`].
+    pub async fn target(&self, actor: &AuthUser, rid: &str) -> Result<Option<Target>> {
+        Ok(
+            repo::rooms::by_id_with_subscription(self.db(), rid, actor.id())
+                .await?
+                .map(|(room, sub)| Target { room, sub }),
+        )
     }
 
     /// [`Messages::send`] into a room the caller has already looked up (`n.rid` is ignored): saves
@@ -100,11 +120,30 @@ impl Messages {
         &self,
         actor: &AuthUser,
         room: &Room,
+        n: NewMessage,
+        mode: SendMode,
+    ) -> Result<Message> {
+        let sub = self.rooms.subscription(actor.id(), &room.id).await?;
+        let target = Target {
+            room: room.clone(),
+            sub,
+        };
+        self.send_to_target(actor, target, n, mode).await
+    }
+
+    /// [`Messages::send_to`] with the poster's subscription already read (see
+    /// [`Messages::target`]).
+    pub async fn send_to_target(
+        &self,
+        actor: &AuthUser,
+        target: Target,
         mut n: NewMessage,
         mode: SendMode,
     ) -> Result<Message> {
+        let Target { room, sub } = target;
+        let room = &room;
         n.rid.clone_from(&room.id);
-        self.check_can_post(actor, room, mode).await?;
+        self.check_can_post(actor, room, sub, mode).await?;
         let max = self.rooms.users().settings().int("Message_MaxAllowedSize");
         if max > 0 && n.msg.chars().count() as i64 > max {
             return Err(Error::meteor(
@@ -223,8 +262,13 @@ impl Messages {
         Ok(m)
     }
 
-    async fn check_can_post(&self, actor: &AuthUser, room: &Room, mode: SendMode) -> Result<()> {
-        let sub = self.rooms.subscription(actor.id(), &room.id).await?;
+    async fn check_can_post(
+        &self,
+        actor: &AuthUser,
+        room: &Room,
+        sub: Option<Subscription>,
+        mode: SendMode,
+    ) -> Result<()> {
         // Either side of a blocked direct message cannot post (Rocket.Chat's canSendMessage).
         if room.t == "d" && sub.as_ref().is_some_and(apogee_rooms::blocking::is_blocked) {
             return Err(Error::Failure("room_is_blocked".into()));

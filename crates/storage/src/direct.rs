@@ -160,6 +160,26 @@ impl Direct {
     }
 }
 
+/// Runs `f` in one read transaction on `c`, so that its statements share one snapshot and one
+/// take of SQLite's read lock. `BEGIN` and `COMMIT` are cached statements: parsed anew on every
+/// call (as rusqlite's `Transaction` does), they cost about what the lock they save does.
+pub(crate) fn in_read_transaction<T>(
+    c: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    c.prepare_cached("BEGIN")?.execute([])?;
+    let out = f(c);
+    // A read-only transaction has nothing to commit: this only ends it.
+    let end = c.prepare_cached("COMMIT").and_then(|mut s| s.execute([]));
+    if end.is_err() && !c.is_autocommit() {
+        // Never leave a connection (perhaps the post writer's) inside a transaction.
+        let _ = c.execute_batch("ROLLBACK");
+    }
+    let value = out?;
+    end?;
+    Ok(value)
+}
+
 /// Locks the post writer's connection; a panic while writing leaves the connection usable (the
 /// transaction rolled back when it was dropped).
 pub(crate) fn lock_writer(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -385,6 +405,38 @@ mod tests {
         assert_eq!(msgs(&db), 1, "a read saw an uncommitted write");
         writer.lock().unwrap().execute_batch("ROLLBACK").unwrap();
         assert!(reads_on_idle_writer(&db).await);
+        db.close().await;
+    }
+
+    /// The room-and-subscription read answers from one transaction and leaves the connection it
+    /// borrowed out of any transaction, whether it found the room or not.
+    #[tokio::test]
+    async fn room_with_subscription_reads_leave_no_transaction_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::open(&url, &DbOptions::default()).await.unwrap();
+        repo::rooms::insert(&db, room("r1")).await.unwrap();
+        assert!(reads_on_idle_writer(&db).await);
+        let (found, sub) = repo::rooms::by_id_with_subscription(&db, "r1", "nobody")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, "r1");
+        assert!(sub.is_none());
+        assert!(
+            repo::rooms::by_id_with_subscription(&db, "missing", "nobody")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            reads_on_idle_writer(&db).await,
+            "the writer was left inside a transaction"
+        );
+        repo::messages::post_announced(&db, message("m1", "a"), false, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(msgs(&db), 1);
         db.close().await;
     }
 

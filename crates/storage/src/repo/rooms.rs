@@ -2,7 +2,7 @@
 
 use crate::entity::room;
 use crate::errors::db_err;
-use crate::{Db, Room};
+use crate::{Db, Room, Subscription};
 use apogee_core::Result;
 use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
 
@@ -41,6 +41,48 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<Room>> {
         .one(db.read())
         .await
         .map_err(db_err)
+}
+
+/// The room with this id and `user_id`'s subscription to it (`None`: no such room).
+///
+/// On SQLite both rows come from one read transaction: a statement on its own takes and drops
+/// SQLite's read lock (two system calls, and on a quiet server the cold path through the log
+/// index), and every post begins with these two reads.
+pub async fn by_id_with_subscription(
+    db: &Db,
+    id: &str,
+    user_id: &str,
+) -> Result<Option<(Room, Option<Subscription>)>> {
+    if let Some(d) = db.direct() {
+        use rusqlite::OptionalExtension;
+        return d.read(|c| {
+            crate::direct::in_read_transaction(c, |c| {
+                let room = c
+                    .prepare_cached(concat!(
+                        "SELECT ",
+                        crate::direct::room_columns!(),
+                        " FROM rooms WHERE id = ?1"
+                    ))?
+                    .query_row([id], crate::direct::room)
+                    .optional()?;
+                let Some(room) = room else { return Ok(None) };
+                let sub = c
+                    .prepare_cached(concat!(
+                        "SELECT ",
+                        crate::direct::subscription_columns!(),
+                        " FROM subscriptions WHERE user_id = ?1 AND rid = ?2"
+                    ))?
+                    .query_row([user_id, id], crate::direct::subscription)
+                    .optional()?;
+                Ok(Some((room, sub)))
+            })
+        });
+    }
+    let Some(room) = by_id(db, id).await? else {
+        return Ok(None);
+    };
+    let sub = super::subscriptions::of_user_in_room(db, user_id, id).await?;
+    Ok(Some((room, sub)))
 }
 
 /// Number of rooms of a type (`c`, `p`, `d`), or of all types.

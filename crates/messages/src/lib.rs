@@ -114,25 +114,9 @@ impl Messages {
         )
     }
 
-    /// [`Messages::send`] into a room the caller has already looked up (`n.rid` is ignored): saves
-    /// the lookup for callers that resolved a room name or id themselves.
-    pub async fn send_to(
-        &self,
-        actor: &AuthUser,
-        room: &Room,
-        n: NewMessage,
-        mode: SendMode,
-    ) -> Result<Message> {
-        let sub = self.rooms.subscription(actor.id(), &room.id).await?;
-        let target = Target {
-            room: room.clone(),
-            sub,
-        };
-        self.send_to_target(actor, target, n, mode).await
-    }
-
-    /// [`Messages::send_to`] with the poster's subscription already read (see
-    /// [`Messages::target`]).
+    /// [`Messages::send`] into a room the caller has already looked up, with the poster's
+    /// subscription read along (see [`Messages::target`]; `n.rid` is ignored): saves the lookup for
+    /// callers that resolved a room name or id themselves.
     pub async fn send_to_target(
         &self,
         actor: &AuthUser,

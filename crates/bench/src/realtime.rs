@@ -918,10 +918,11 @@ struct Senders {
 impl Senders {
     /// Sends message `seq` by `via`, marking it sent on `board` just before it leaves.
     async fn send(&mut self, via: Via, seq: usize, board: &Board) -> Result<()> {
-        let text = format!("{} fan-out message {}", marker(seq), "x".repeat(40));
+        // Built before the clock starts, as the request and the bare frame are.
+        let text = || format!("{} fan-out message {}", marker(seq), "x".repeat(40));
         match via {
             Via::Rest => {
-                let body = json!({"roomId": self.room, "text": text}).to_string();
+                let body = json!({"roomId": self.room, "text": text()}).to_string();
                 let request = self.http.post_json(
                     "/api/v1/chat.postMessage",
                     &[
@@ -941,10 +942,9 @@ impl Senders {
                 }
             }
             Via::Ddp => {
+                let params = json!([{"rid": self.room, "msg": text()}]);
                 board.mark_sent(seq);
-                self.ddp
-                    .call("sendMessage", json!([{"rid": self.room, "msg": text}]))
-                    .await?;
+                self.ddp.call("sendMessage", params).await?;
             }
             Via::Bare => {
                 let (sample, at) = self

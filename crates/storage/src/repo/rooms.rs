@@ -26,21 +26,24 @@ pub async fn insert_if_missing(db: &Db, r: Room) -> Result<bool> {
 /// The room with this id.
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Room>> {
     if let Some(d) = db.direct() {
-        use rusqlite::OptionalExtension;
-        return d.read(|c| {
-            c.prepare_cached(concat!(
-                "SELECT ",
-                crate::direct::room_columns!(),
-                " FROM rooms WHERE id = ?1"
-            ))?
-            .query_row([id], crate::direct::room)
-            .optional()
-        });
+        return d.read(|c| by_id_on(c, id));
     }
     room::Entity::find_by_id(id.to_owned())
         .one(db.read())
         .await
         .map_err(db_err)
+}
+
+/// [`by_id`] on a SQLite connection the caller holds.
+fn by_id_on(c: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Room>> {
+    use rusqlite::OptionalExtension;
+    c.prepare_cached(concat!(
+        "SELECT ",
+        crate::direct::room_columns!(),
+        " FROM rooms WHERE id = ?1"
+    ))?
+    .query_row([id], crate::direct::room)
+    .optional()
 }
 
 /// The room with this id and `user_id`'s subscription to it (`None`: no such room).
@@ -54,26 +57,12 @@ pub async fn by_id_with_subscription(
     user_id: &str,
 ) -> Result<Option<(Room, Option<Subscription>)>> {
     if let Some(d) = db.direct() {
-        use rusqlite::OptionalExtension;
         return d.read(|c| {
             crate::direct::in_read_transaction(c, |c| {
-                let room = c
-                    .prepare_cached(concat!(
-                        "SELECT ",
-                        crate::direct::room_columns!(),
-                        " FROM rooms WHERE id = ?1"
-                    ))?
-                    .query_row([id], crate::direct::room)
-                    .optional()?;
-                let Some(room) = room else { return Ok(None) };
-                let sub = c
-                    .prepare_cached(concat!(
-                        "SELECT ",
-                        crate::direct::subscription_columns!(),
-                        " FROM subscriptions WHERE user_id = ?1 AND rid = ?2"
-                    ))?
-                    .query_row([user_id, id], crate::direct::subscription)
-                    .optional()?;
+                let Some(room) = by_id_on(c, id)? else {
+                    return Ok(None);
+                };
+                let sub = super::subscriptions::of_user_in_room_on(c, user_id, id)?;
                 Ok(Some((room, sub)))
             })
         });

@@ -59,16 +59,7 @@ pub async fn add_user_mention(db: &Db, user_id: &str, rid: &str, now: i64) -> Re
 /// A user's subscription to a room.
 pub async fn of_user_in_room(db: &Db, user_id: &str, rid: &str) -> Result<Option<Subscription>> {
     if let Some(d) = db.direct() {
-        use rusqlite::OptionalExtension;
-        return d.read(|c| {
-            c.prepare_cached(concat!(
-                "SELECT ",
-                crate::direct::subscription_columns!(),
-                " FROM subscriptions WHERE user_id = ?1 AND rid = ?2"
-            ))?
-            .query_row([user_id, rid], crate::direct::subscription)
-            .optional()
-        });
+        return d.read(|c| of_user_in_room_on(c, user_id, rid));
     }
     subscription::Entity::find()
         .filter(subscription::Column::UserId.eq(user_id))
@@ -76,6 +67,22 @@ pub async fn of_user_in_room(db: &Db, user_id: &str, rid: &str) -> Result<Option
         .one(db.read())
         .await
         .map_err(db_err)
+}
+
+/// [`of_user_in_room`] on a SQLite connection the caller holds.
+pub(crate) fn of_user_in_room_on(
+    c: &rusqlite::Connection,
+    user_id: &str,
+    rid: &str,
+) -> rusqlite::Result<Option<Subscription>> {
+    use rusqlite::OptionalExtension;
+    c.prepare_cached(concat!(
+        "SELECT ",
+        crate::direct::subscription_columns!(),
+        " FROM subscriptions WHERE user_id = ?1 AND rid = ?2"
+    ))?
+    .query_row([user_id, rid], crate::direct::subscription)
+    .optional()
 }
 
 /// A user's subscriptions (all, or those changed after `since`), oldest first.

@@ -340,6 +340,14 @@ mod tests {
     use crate::{Db, DbOptions, repo};
     use std::sync::Weak;
 
+    /// A migrated SQLite database file in a temporary directory (kept while the guard lives).
+    async fn temp_db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::open(&url, &DbOptions::default()).await.unwrap();
+        (dir, db)
+    }
+
     /// Whether a read ran on the writer's connection: reading connections are `query_only`.
     fn read_on_writer(db: &Db) -> bool {
         let direct = db.direct().unwrap();
@@ -372,9 +380,7 @@ mod tests {
     /// writer is busy, and never read through a transaction left open on the writer.
     #[tokio::test]
     async fn reads_borrow_the_idle_writer_and_fall_back_while_it_writes() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::open(&url, &DbOptions::default()).await.unwrap();
+        let (_dir, db) = temp_db().await;
         repo::rooms::insert(&db, room("r1")).await.unwrap();
         assert!(reads_on_idle_writer(&db).await);
         repo::messages::post_announced(&db, message("m1", "a"), false, |_| {})
@@ -412,9 +418,7 @@ mod tests {
     /// borrowed out of any transaction, whether it found the room or not.
     #[tokio::test]
     async fn room_with_subscription_reads_leave_no_transaction_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::open(&url, &DbOptions::default()).await.unwrap();
+        let (_dir, db) = temp_db().await;
         repo::rooms::insert(&db, room("r1")).await.unwrap();
         assert!(reads_on_idle_writer(&db).await);
         let (found, sub) = repo::rooms::by_id_with_subscription(&db, "r1", "nobody")
@@ -443,9 +447,7 @@ mod tests {
     /// Thread replies are found through `messages_thread_ts`, which holds only replies.
     #[tokio::test]
     async fn thread_lookups_use_the_partial_thread_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let db = Db::open(&url, &DbOptions::default()).await.unwrap();
+        let (_dir, db) = temp_db().await;
         let (sql, plan) = db
             .direct()
             .unwrap()
